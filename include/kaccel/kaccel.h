@@ -1,0 +1,45 @@
+/*
+ * kaccel -- OpenSSL 3 provider offloading ciphers, digests and MACs to crypto
+ * accelerators through the Linux kernel crypto API (AF_ALG) and DPDK cryptodev.
+ *
+ * Public header: the provider's name, the openssl.cnf keys it understands and
+ * the names of the parameters it answers through OSSL_PROVIDER_get_params().
+ * See kaccel(7) for what each key means and its default.
+ */
+#ifndef KACCEL_KACCEL_H
+#define KACCEL_KACCEL_H
+
+#include <kaccel/version.h>
+
+/* Name under which the provider is loaded: OSSL_PROVIDER_load(ctx, KACCEL_PROVIDER_NAME). */
+#define KACCEL_PROVIDER_NAME "kaccel"
+
+/* Property query that selects kaccel's implementations. */
+#define KACCEL_PROPQUERY "provider=kaccel"
+
+/* Environment variable enabling debug logging: "1" (stderr) or a file path. */
+#define KACCEL_ENV_DEBUG "KACCEL_DEBUG"
+
+/*
+ * openssl.cnf keys, read from the provider's section.  Every key is prefixed
+ * "kaccel-"; a malformed value makes the provider fail to load with an error
+ * naming the key and the value.
+ */
+#define KACCEL_CNF_BACKENDS      "kaccel-backends"      /* list: afalg,dpdk | none */
+#define KACCEL_CNF_MIN_OFFLOAD   "kaccel-min-offload"   /* bytes, suffix k/M allowed */
+#define KACCEL_CNF_MIN_OFFLOAD_ALGS "kaccel-min-offload-algs" /* ALG:BYTES, ... */
+#define KACCEL_CNF_AFALG_DRIVERS "kaccel-afalg-drivers" /* auto | any | driver list */
+#define KACCEL_CNF_ALGORITHMS    "kaccel-algorithms"    /* auto | all | name list */
+
+/* Provider parameters (OSSL_PROVIDER_get_params) beyond the standard ones. */
+#define KACCEL_PARAM_BACKENDS    "kaccel-backends"      /* utf8 string: backends in force */
+#define KACCEL_PARAM_MIN_OFFLOAD "kaccel-min-offload"   /* size_t */
+/*
+ * utf8 string: one line per algorithm with activity,
+ * "<name> offload_ops=N offload_bytes=N sw_ops=N sw_bytes=N sw_<reason>=N... errors=N"
+ */
+#define KACCEL_PARAM_STATS       "kaccel-stats"
+/* utf8 string: one line per algorithm, "<name> <afalg driver|-> <min-offload> <registered 0|1> <note>" */
+#define KACCEL_PARAM_ROUTES      "kaccel-routes"
+
+#endif /* KACCEL_KACCEL_H */

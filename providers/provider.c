@@ -1,0 +1,366 @@
+/*
+ * kaccel provider entry point: configuration, provider parameters, operation
+ * query and teardown.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_dispatch.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/err.h>
+#include <openssl/proverr.h>
+#include <openssl/opensslv.h>
+#include <openssl/params.h>
+#include <openssl/provider.h>
+
+#include <kaccel/kaccel.h>
+
+#include "../src/core/error.h"
+#include "../src/core/fork.h"
+#include "../src/core/log.h"
+#include "prov.h"
+
+#define KAC_BUILDINFO                                                                  \
+    "kaccel " KACCEL_VERSION_STR " (built against " OPENSSL_VERSION_TEXT "; backends: afalg" \
+    KAC_BUILDINFO_DPDK ")"
+#ifdef KACCEL_HAVE_DPDK
+#define KAC_BUILDINFO_DPDK ", dpdk"
+#else
+#define KAC_BUILDINFO_DPDK ""
+#endif
+
+static OSSL_FUNC_provider_teardown_fn kac_teardown;
+static OSSL_FUNC_provider_gettable_params_fn kac_gettable_params;
+static OSSL_FUNC_provider_get_params_fn kac_get_params;
+static OSSL_FUNC_provider_query_operation_fn kac_query_operation;
+static OSSL_FUNC_provider_get_reason_strings_fn kac_get_reason_strings;
+
+static const OSSL_ITEM *reason_strings(void)
+{
+    static OSSL_ITEM items[] = {
+#define KAC_REASON_ITEM(sym, num, str) { num, (void *)str },
+        KAC_REASONS(KAC_REASON_ITEM)
+#undef KAC_REASON_ITEM
+        { 0, NULL },
+    };
+    return items;
+}
+
+static const OSSL_ITEM *kac_get_reason_strings(void *provctx)
+{
+    return reason_strings();
+}
+
+static const OSSL_PARAM *kac_gettable_params(void *provctx)
+{
+    static const OSSL_PARAM params[] = {
+        OSSL_PARAM_DEFN(OSSL_PROV_PARAM_NAME, OSSL_PARAM_UTF8_PTR, NULL, 0),
+        OSSL_PARAM_DEFN(OSSL_PROV_PARAM_VERSION, OSSL_PARAM_UTF8_PTR, NULL, 0),
+        OSSL_PARAM_DEFN(OSSL_PROV_PARAM_BUILDINFO, OSSL_PARAM_UTF8_PTR, NULL, 0),
+        OSSL_PARAM_DEFN(OSSL_PROV_PARAM_STATUS, OSSL_PARAM_INTEGER, NULL, 0),
+        OSSL_PARAM_DEFN(KACCEL_PARAM_BACKENDS, OSSL_PARAM_UTF8_STRING, NULL, 0),
+        OSSL_PARAM_DEFN(KACCEL_PARAM_MIN_OFFLOAD, OSSL_PARAM_UNSIGNED_INTEGER, NULL, 0),
+        OSSL_PARAM_DEFN(KACCEL_PARAM_STATS, OSSL_PARAM_UTF8_STRING, NULL, 0),
+        OSSL_PARAM_DEFN(KACCEL_PARAM_ROUTES, OSSL_PARAM_UTF8_STRING, NULL, 0),
+        OSSL_PARAM_END,
+    };
+    return params;
+}
+
+/* Sets a utf8 parameter from a formatter with snprintf semantics. */
+static int set_text(OSSL_PARAM *p, size_t (*fmt)(char *buf, size_t len))
+{
+    size_t need = fmt(NULL, 0) + 1;
+    char *buf = malloc(need);
+    int ok;
+
+    if (buf == NULL)
+        return 0;
+    fmt(buf, need);
+    ok = OSSL_PARAM_set_utf8_string(p, buf);
+    free(buf);
+    return ok;
+}
+
+static int kac_get_params(void *provctx, OSSL_PARAM params[])
+{
+    struct kac_prov *prov = provctx;
+    OSSL_PARAM *p;
+
+    p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_NAME);
+    if (p != NULL && !OSSL_PARAM_set_utf8_ptr(p, KACCEL_PROVIDER_NAME))
+        return 0;
+    p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_VERSION);
+    if (p != NULL && !OSSL_PARAM_set_utf8_ptr(p, KACCEL_VERSION_STR))
+        return 0;
+    p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_BUILDINFO);
+    if (p != NULL && !OSSL_PARAM_set_utf8_ptr(p, KAC_BUILDINFO))
+        return 0;
+    p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_STATUS);
+    if (p != NULL && !OSSL_PARAM_set_int(p, prov->swctx != NULL))
+        return 0;
+    p = OSSL_PARAM_locate(params, KACCEL_PARAM_BACKENDS);
+    if (p != NULL) {
+        char buf[64];
+
+        kac_config_backends_str(&prov->cfg, buf, sizeof(buf));
+        if (!OSSL_PARAM_set_utf8_string(p, buf))
+            return 0;
+    }
+    p = OSSL_PARAM_locate(params, KACCEL_PARAM_MIN_OFFLOAD);
+    if (p != NULL && !OSSL_PARAM_set_size_t(p, prov->cfg.min_offload))
+        return 0;
+    p = OSSL_PARAM_locate(params, KACCEL_PARAM_STATS);
+    if (p != NULL && !set_text(p, kac_stats_format))
+        return 0;
+    p = OSSL_PARAM_locate(params, KACCEL_PARAM_ROUTES);
+    if (p != NULL) {
+        char *buf = malloc(16384);
+        size_t n = 0, i;
+        int ok;
+
+        if (buf == NULL)
+            return 0;
+        buf[0] = '\0';
+        for (i = 0; i < KAC_ALG_COUNT && n < 16384; i++) {
+            const struct kac_route_info *ri = &prov->router.afalg[i];
+
+            n += (size_t)snprintf(buf + n, 16384 - n, "%s %s %zu %d %s\n", kac_algs[i].name,
+                                  ri->usable ? ri->impl : "-", prov->router.min_offload[i],
+                                  prov->router.registered[i], ri->note[0] ? ri->note : "-");
+        }
+        ok = OSSL_PARAM_set_utf8_string(p, buf);
+        free(buf);
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+static const OSSL_ALGORITHM *kac_query_operation(void *provctx, int operation_id,
+                                                 int *no_cache)
+{
+    struct kac_prov *prov = provctx;
+
+    *no_cache = 0;
+    switch (operation_id) {
+    case OSSL_OP_CIPHER:
+        return prov->ops_cipher;
+    case OSSL_OP_DIGEST:
+        return prov->ops_digest;
+    case OSSL_OP_MAC:
+        return prov->ops_mac;
+    default:
+        return NULL;
+    }
+}
+
+#define KAC_PROPS "provider=kaccel"
+
+/*
+ * Builds the OSSL_ALGORITHM table of one operation from the registered
+ * algorithms that have an implementation here; fetches their software
+ * counterparts from the private library context.
+ */
+static int build_ops(struct kac_prov *prov)
+{
+    size_t i, nc = 0, nd = 0, nm = 0;
+    int hmac = 0, cmac = 0;
+    const OSSL_DISPATCH *d;
+
+    prov->ops_cipher = calloc(KAC_ALG_COUNT + 1, sizeof(OSSL_ALGORITHM));
+    prov->ops_digest = calloc(KAC_ALG_COUNT + 1, sizeof(OSSL_ALGORITHM));
+    prov->ops_mac = calloc(3, sizeof(OSSL_ALGORITHM));
+    if (prov->ops_cipher == NULL || prov->ops_digest == NULL || prov->ops_mac == NULL)
+        return 0;
+    for (i = 0; i < KAC_ALG_COUNT; i++) {
+        const struct kac_alg *a = &kac_algs[i];
+
+        if (!prov->router.registered[i])
+            continue;
+        switch (a->kind) {
+        case KAC_KIND_CIPHER:
+        case KAC_KIND_AEAD:
+            d = a->kind == KAC_KIND_CIPHER ? kac_cipher_dispatch(a->id) : kac_aead_dispatch(a->id);
+            if (d == NULL)
+                break;
+            prov->swcipher[i] = EVP_CIPHER_fetch(prov->swctx, a->name, NULL);
+            if (prov->swcipher[i] == NULL)
+                goto nosw;
+            prov->ops_cipher[nc++] = (OSSL_ALGORITHM){ a->names, KAC_PROPS, d, NULL };
+            break;
+        case KAC_KIND_DIGEST:
+            if ((d = kac_digest_dispatch(a->id)) == NULL)
+                break;
+            prov->swmd[i] = EVP_MD_fetch(prov->swctx, a->name, NULL);
+            if (prov->swmd[i] == NULL)
+                goto nosw;
+            prov->ops_digest[nd++] = (OSSL_ALGORITHM){ a->names, KAC_PROPS, d, NULL };
+            break;
+        case KAC_KIND_MAC:
+            hmac |= a->mode == KAC_MODE_HMAC;
+            cmac |= a->mode == KAC_MODE_CMAC;
+            break;
+        }
+        continue;
+    nosw:
+        KAC_ERR(KAC_R_INIT_FAILED, "the default provider has no %s", a->name);
+        return 0;
+    }
+    if (hmac && (d = kac_mac_dispatch(KAC_MODE_HMAC)) != NULL) {
+        if ((prov->swhmac = EVP_MAC_fetch(prov->swctx, "HMAC", NULL)) == NULL)
+            return 0;
+        prov->ops_mac[nm++] = (OSSL_ALGORITHM){ "HMAC", KAC_PROPS, d, NULL };
+    }
+    if (cmac && (d = kac_mac_dispatch(KAC_MODE_CMAC)) != NULL) {
+        if ((prov->swcmac = EVP_MAC_fetch(prov->swctx, "CMAC", NULL)) == NULL)
+            return 0;
+        prov->ops_mac[nm++] = (OSSL_ALGORITHM){ "CMAC", KAC_PROPS, d, NULL };
+    }
+    KAC_DBG("registered %zu ciphers, %zu digests, %zu MACs", nc, nd, nm);
+    return 1;
+}
+
+static void prov_free(struct kac_prov *prov)
+{
+    size_t i;
+
+    if (prov == NULL)
+        return;
+    for (i = 0; i < KAC_ALG_COUNT; i++) {
+        EVP_CIPHER_free(prov->swcipher[i]);
+        EVP_MD_free(prov->swmd[i]);
+    }
+    EVP_MAC_free(prov->swhmac);
+    EVP_MAC_free(prov->swcmac);
+    free(prov->ops_cipher);
+    free(prov->ops_digest);
+    free(prov->ops_mac);
+    if (prov->swprov != NULL)
+        OSSL_PROVIDER_unload(prov->swprov);
+    OSSL_LIB_CTX_free(prov->swctx);
+    free(prov);
+}
+
+static void kac_teardown(void *provctx)
+{
+    KAC_DBG("teardown");
+    prov_free(provctx);
+}
+
+/* Reads every known kaccel-* key from the provider's openssl.cnf section. */
+static int read_config(struct kac_prov *prov, OSSL_FUNC_core_get_params_fn *core_get_params)
+{
+    enum { MAXKEYS = 16 };
+    const char *vals[MAXKEYS] = { NULL };
+    OSSL_PARAM params[MAXKEYS + 1];
+    size_t i, n = 0;
+
+    kac_config_defaults(&prov->cfg);
+    if (core_get_params == NULL)
+        return 1;
+    for (i = 0; kac_config_keys[i] != NULL && n < MAXKEYS; i++, n++)
+        params[n] = OSSL_PARAM_construct_utf8_ptr(kac_config_keys[i], (char **)&vals[n], 0);
+    params[n] = OSSL_PARAM_construct_end();
+    if (!core_get_params(prov->handle, params)) {
+        KAC_ERR(KAC_R_INIT_FAILED, "cannot read kaccel's configuration from the core");
+        return 0;
+    }
+    for (i = 0; i < n; i++) {
+        char err[256];
+
+        if (vals[i] == NULL)
+            continue;
+        KAC_DBG("config %s = \"%s\"", params[i].key, vals[i]);
+        if (!kac_config_set(&prov->cfg, params[i].key, vals[i], err, sizeof(err))) {
+            /*
+             * A provider's own reason strings are registered only after its
+             * init succeeds, so a failing init reports under libcrypto's
+             * provider library to stay readable.
+             */
+            KAC_DBG("%s", err);
+            ERR_raise_data(ERR_LIB_PROV, PROV_R_INVALID_CONFIG_DATA, "kaccel: %s", err);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static const OSSL_DISPATCH kac_dispatch[] = {
+    { OSSL_FUNC_PROVIDER_TEARDOWN, (void (*)(void))kac_teardown },
+    { OSSL_FUNC_PROVIDER_GETTABLE_PARAMS, (void (*)(void))kac_gettable_params },
+    { OSSL_FUNC_PROVIDER_GET_PARAMS, (void (*)(void))kac_get_params },
+    { OSSL_FUNC_PROVIDER_QUERY_OPERATION, (void (*)(void))kac_query_operation },
+    { OSSL_FUNC_PROVIDER_GET_REASON_STRINGS, (void (*)(void))kac_get_reason_strings },
+    { 0, NULL },
+};
+
+__attribute__((visibility("default")))
+int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
+                       const OSSL_DISPATCH **out, void **provctx)
+{
+    OSSL_FUNC_core_get_params_fn *core_get_params = NULL;
+    struct kac_err_upcalls up = { .handle = handle };
+    struct kac_prov *prov;
+
+    kac_log_init();
+    for (; in->function_id != 0; in++) {
+        switch (in->function_id) {
+        case OSSL_FUNC_CORE_GET_PARAMS:
+            core_get_params = OSSL_FUNC_core_get_params(in);
+            break;
+        case OSSL_FUNC_CORE_NEW_ERROR:
+            up.new_error = (void (*)(const void *))OSSL_FUNC_core_new_error(in);
+            break;
+        case OSSL_FUNC_CORE_SET_ERROR_DEBUG:
+            up.set_debug = (void (*)(const void *, const char *, int, const char *))
+                OSSL_FUNC_core_set_error_debug(in);
+            break;
+        case OSSL_FUNC_CORE_VSET_ERROR:
+            up.vset_error = (void (*)(const void *, unsigned int, const char *, va_list))
+                OSSL_FUNC_core_vset_error(in);
+            break;
+        default:
+            break;
+        }
+    }
+    if (up.new_error != NULL && up.set_debug != NULL && up.vset_error != NULL)
+        kac_err_bind(&up);
+
+    prov = calloc(1, sizeof(*prov));
+    if (prov == NULL) {
+        KAC_ERR0(KAC_R_MALLOC_FAILURE);
+        return 0;
+    }
+    prov->handle = handle;
+    if (!read_config(prov, core_get_params))
+        goto fail;
+
+    prov->swctx = OSSL_LIB_CTX_new();
+    if (prov->swctx == NULL
+        || (prov->swprov = OSSL_PROVIDER_load(prov->swctx, "default")) == NULL) {
+        KAC_ERR(KAC_R_INIT_FAILED,
+                "cannot load the default provider into kaccel's software context");
+        goto fail;
+    }
+    kac_fork_init();
+    kac_router_init(&prov->router, &prov->cfg);
+    if (!build_ops(prov))
+        goto fail;
+    if (kac_log_enabled) {
+        char b[64];
+
+        kac_config_backends_str(&prov->cfg, b, sizeof(b));
+        KAC_DBG("kaccel %s loaded: backends=%s min-offload=%zu", KACCEL_VERSION_STR, b,
+                prov->cfg.min_offload);
+    }
+    *out = kac_dispatch;
+    *provctx = prov;
+    return 1;
+fail:
+    prov_free(prov);
+    return 0;
+}

@@ -1,0 +1,88 @@
+#include "cnfcheck.h"
+
+#include <string.h>
+
+#include <openssl/conf.h>
+#include <openssl/err.h>
+
+#include <kaccel/kaccel.h>
+
+#include "core/config.h"
+
+/* Keys OpenSSL itself consumes in a provider section. */
+static const char *const ossl_keys[] = { "module", "activate", "identity", "soft_load" };
+
+static int is_kaccel_section(const CONF *conf, const char *name, const char *section)
+{
+    const char *id, *mod, *base;
+
+    if (strcmp(name, KACCEL_PROVIDER_NAME) == 0)
+        return 1;
+    id = NCONF_get_string(conf, section, "identity");
+    if (id != NULL && strcmp(id, KACCEL_PROVIDER_NAME) == 0)
+        return 1;
+    mod = NCONF_get_string(conf, section, "module");
+    ERR_clear_error();
+    if (mod == NULL)
+        return 0;
+    base = strrchr(mod, '/');
+    base = base != NULL ? base + 1 : mod;
+    return strcmp(base, "kaccel.so") == 0;
+}
+
+int kac_cnfcheck(const char *file, FILE *out)
+{
+    char *deffile = NULL;
+    CONF *conf = NCONF_new(NULL);
+    const char *init, *provs, *section = NULL;
+    STACK_OF(CONF_VALUE) *list, *keys;
+    struct kac_config cfg;
+    int i, errors = 0, ret = 2;
+
+    if (file == NULL)
+        file = deffile = CONF_get1_default_config_file();
+    if (conf == NULL || file == NULL || NCONF_load(conf, file, NULL) <= 0) {
+        fprintf(out, "%s: cannot read OpenSSL configuration\n", file ? file : "(none)");
+        goto end;
+    }
+    init = NCONF_get_string(conf, NULL, "openssl_conf");
+    provs = init != NULL ? NCONF_get_string(conf, init, "providers") : NULL;
+    list = provs != NULL ? NCONF_get_section(conf, provs) : NULL;
+    ERR_clear_error();
+    for (i = 0; list != NULL && i < sk_CONF_VALUE_num(list); i++) {
+        CONF_VALUE *v = sk_CONF_VALUE_value(list, i);
+
+        if (is_kaccel_section(conf, v->name, v->value)) {
+            section = v->value;
+            break;
+        }
+    }
+    if (section == NULL || (keys = NCONF_get_section(conf, section)) == NULL) {
+        fprintf(out, "%s: no kaccel provider section (see kaccel(7))\n", file);
+        goto end;
+    }
+    kac_config_defaults(&cfg);
+    for (i = 0; i < sk_CONF_VALUE_num(keys); i++) {
+        CONF_VALUE *v = sk_CONF_VALUE_value(keys, i);
+        char err[256];
+        size_t k;
+        int known = 0;
+
+        for (k = 0; k < sizeof(ossl_keys) / sizeof(ossl_keys[0]); k++)
+            known |= strcmp(v->name, ossl_keys[k]) == 0;
+        if (known)
+            continue;
+        if (!kac_config_set(&cfg, v->name, v->value, err, sizeof(err))) {
+            fprintf(out, "%s [%s]: %s\n", file, section, err);
+            errors++;
+        }
+    }
+    if (errors == 0)
+        fprintf(out, "%s [%s]: kaccel configuration valid\n", file, section);
+    ret = errors ? 1 : 0;
+end:
+    ERR_clear_error();
+    NCONF_free(conf);
+    OPENSSL_free(deffile);
+    return ret;
+}

@@ -1,0 +1,144 @@
+/*
+ * kaccel: what can be offloaded on this machine, and by which driver.
+ *
+ *   kaccel info            AF_ALG availability, kernel drivers per algorithm, and
+ *                          the provider's configuration when it loads
+ *   kaccel config [FILE]   validate kaccel's section of an OpenSSL config file
+ *   kaccel selftest [--any] [--bytes N]
+ *                          check every AF_ALG cipher against OpenSSL
+ *   kaccel version
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/params.h>
+#include <openssl/provider.h>
+
+#include <kaccel/kaccel.h>
+
+#include "backend/afalg/afalg.h"
+#include "backend/afalg/kcrypto.h"
+#include "cnfcheck.h"
+#include "core/config.h"
+#include "selftest.h"
+
+/* Kernel names of the algorithms kaccel can route to AF_ALG. */
+static const char *const kernel_algs[] = {
+    "ecb(aes)", "cbc(aes)", "ctr(aes)", "xts(aes)", "gcm(aes)", "ccm(aes)",
+    "rfc7539(chacha20,poly1305)", "sha1", "sha224", "sha256", "sha384", "sha512",
+    "sha3-224", "sha3-256", "sha3-384", "sha3-512", "hmac(sha1)", "hmac(sha256)",
+    "hmac(sha384)", "hmac(sha512)", "cmac(aes)",
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: kaccel info | config [FILE] | selftest [--any] [--bytes N] | version\n"
+               "  info           show what AF_ALG offers here: for each algorithm the kernel\n"
+               "                 driver AF_ALG would bind, its priority, and whether it is\n"
+               "                 a hardware accelerator; then the provider's configuration\n"
+               "  config [FILE]  check kaccel's section of an OpenSSL configuration file\n"
+               "                 (default: $OPENSSL_CONF or OpenSSL's own openssl.cnf)\n"
+               "  selftest       encrypt and decrypt random data through AF_ALG with each\n"
+               "                 driver kaccel would use and compare with OpenSSL;\n"
+               "                 --any also tests kernel software drivers, --bytes sets\n"
+               "                 the buffer size (default 4096, whole AES blocks)\n");
+}
+
+static void info_provider(void)
+{
+    OSSL_PROVIDER *p = OSSL_PROVIDER_load(NULL, KACCEL_PROVIDER_NAME);
+    const char *ver = NULL, *build = NULL;
+    char backends[64] = "";
+    size_t min_offload = 0;
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_VERSION, (char **)&ver, 0),
+        OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_BUILDINFO, (char **)&build, 0),
+        OSSL_PARAM_utf8_string(KACCEL_PARAM_BACKENDS, backends, sizeof(backends)),
+        OSSL_PARAM_size_t(KACCEL_PARAM_MIN_OFFLOAD, &min_offload),
+        OSSL_PARAM_END,
+    };
+
+    printf("\nprovider:\n");
+    if (p == NULL) {
+        unsigned long e = ERR_peek_last_error();
+
+        printf("  not loadable (%s); set OPENSSL_MODULES to the folder holding kaccel.so\n",
+               e != 0 ? ERR_reason_error_string(e) : "unknown error");
+        ERR_print_errors_fp(stdout);
+        return;
+    }
+    if (OSSL_PROVIDER_get_params(p, params)) {
+        printf("  version      %s\n  build        %s\n", ver ? ver : "?", build ? build : "?");
+        printf("  backends     %s\n  min-offload  %zu bytes\n", backends, min_offload);
+    }
+    OSSL_PROVIDER_unload(p);
+}
+
+static int cmd_info(void)
+{
+    struct kac_kcrypto kc;
+    size_t i;
+    int afalg = kac_afalg_available();
+
+    printf("kaccel %s\n\nAF_ALG: %s\n", KACCEL_VERSION_STR,
+           afalg ? "available" : "unavailable (this kernel has no AF_ALG sockets)");
+    if (!kac_kcrypto_load(&kc)) {
+        printf("  /proc/crypto: unreadable\n");
+    } else {
+        printf("  %-28s %-34s %5s %-5s %s\n", "algorithm", "best driver (any)", "prio",
+               "async", "hardware driver");
+        for (i = 0; i < sizeof(kernel_algs) / sizeof(kernel_algs[0]); i++) {
+            const struct kac_kdriver *any = kac_kcrypto_best(&kc, kernel_algs[i], 0);
+            const struct kac_kdriver *hw = kac_kcrypto_best(&kc, kernel_algs[i], 1);
+
+            printf("  %-28s %-34s %5d %-5s %s\n", kernel_algs[i],
+                   any ? any->driver : "-", any ? any->priority : 0,
+                   any ? (any->async ? "yes" : "no") : "-", hw ? hw->driver : "none");
+        }
+        kac_kcrypto_free(&kc);
+    }
+    printf("\nconfiguration:\n  ");
+    kac_cnfcheck(NULL, stdout);
+    info_provider();
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "info") == 0)
+        return cmd_info();
+    if (strcmp(argv[1], "config") == 0)
+        return kac_cnfcheck(argc > 2 ? argv[2] : NULL, stdout);
+    if (strcmp(argv[1], "selftest") == 0) {
+        size_t len = 4096;
+        int any = 0, i;
+
+        for (i = 2; i < argc; i++) {
+            if (strcmp(argv[i], "--any") == 0) {
+                any = 1;
+            } else if (strcmp(argv[i], "--bytes") == 0 && i + 1 < argc
+                       && kac_parse_size(argv[i + 1], &len) && len >= 16 && len % 16 == 0
+                       && len <= 65536) {
+                i++;
+            } else {
+                fprintf(stderr, "kaccel selftest: bad argument \"%s\" "
+                                "(--bytes takes a multiple of 16 from 16 to 65536)\n", argv[i]);
+                return 2;
+            }
+        }
+        return kac_selftest(any, len, stdout);
+    }
+    if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+        printf("kaccel %s\n", KACCEL_VERSION_STR);
+        return 0;
+    }
+    fprintf(stderr, "kaccel: unknown command \"%s\"\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,72 @@
+/* kaccel's configuration: parsed strictly from openssl.cnf's provider section. */
+#ifndef KAC_CONFIG_H
+#define KAC_CONFIG_H
+
+#include <stddef.h>
+
+#include "alg.h"
+
+enum kac_backend_id {
+    KAC_BACKEND_AFALG,
+    KAC_BACKEND_DPDK,
+    KAC_BACKEND_COUNT
+};
+
+/* kaccel-afalg-drivers: which kernel implementations AF_ALG may bind. */
+enum kac_drivers_policy {
+    KAC_DRIVERS_AUTO, /* hardware drivers only */
+    KAC_DRIVERS_ANY,  /* kernel software implementations too */
+    KAC_DRIVERS_LIST, /* exactly the listed driver names */
+};
+
+/* kaccel-algorithms: which algorithms the provider registers. */
+enum kac_algs_policy {
+    KAC_ALGS_AUTO, /* those with an offload route on this system */
+    KAC_ALGS_ALL,
+    KAC_ALGS_LIST,
+};
+
+#define KAC_MAX_DRIVERS 16
+
+struct kac_config {
+    enum kac_backend_id backends[KAC_BACKEND_COUNT]; /* preference order */
+    unsigned nbackends;                              /* 0: software only */
+    size_t min_offload;                              /* bytes */
+    enum kac_drivers_policy drivers;
+    char driver_list[KAC_MAX_DRIVERS][128];          /* KAC_DRIVERS_LIST */
+    unsigned ndrivers;
+    enum kac_algs_policy algs;
+    unsigned char alg_listed[KAC_ALG_COUNT];         /* KAC_ALGS_LIST */
+    size_t alg_min_offload[KAC_ALG_COUNT];           /* per-algorithm override */
+    unsigned char alg_min_set[KAC_ALG_COUNT];
+};
+
+/* Keys the provider asks the core for, NULL-terminated. */
+extern const char *const kac_config_keys[];
+
+#define KAC_DEFAULT_MIN_OFFLOAD 4096
+
+void kac_config_defaults(struct kac_config *cfg);
+
+/*
+ * Applies one key.  Returns 1 on success; 0 with a message naming the key and
+ * the value in err (always NUL-terminated) when the key is unknown or the value
+ * malformed; cfg is then unchanged.
+ */
+int kac_config_set(struct kac_config *cfg, const char *key, const char *value,
+                   char *err, size_t errlen);
+
+const char *kac_backend_name(enum kac_backend_id id);
+/* 1 when the backend was compiled in. */
+int kac_backend_built(enum kac_backend_id id);
+
+/* "afalg,dpdk" or "none"; returns the length (snprintf semantics). */
+int kac_config_backends_str(const struct kac_config *cfg, char *buf, size_t len);
+
+/* The threshold in force for an algorithm (override or global). */
+size_t kac_config_min_offload(const struct kac_config *cfg, enum kac_alg_id alg);
+
+/* Strict size parser: decimal digits with an optional k/K/KiB/m/M/MiB suffix. */
+int kac_parse_size(const char *s, size_t *out);
+
+#endif

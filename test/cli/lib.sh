@@ -1,0 +1,27 @@
+# Shared helpers for the cli tests (POSIX sh).
+set -u
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+fails=0
+passes=0
+
+ossl() {
+    if [ -n "${KACCEL_OPENSSL_PRELOAD:-}" ]; then
+        LD_PRELOAD="$KACCEL_OPENSSL_PRELOAD" ASAN_OPTIONS=detect_leaks=0 openssl "$@"
+    else
+        openssl "$@"
+    fi
+}
+
+ok() { passes=$((passes + 1)); echo "ok - $*"; }
+not_ok() { fails=$((fails + 1)); echo "not ok - $*"; }
+
+# expect_grep DESCRIPTION FILE PATTERN
+expect_grep() {
+    if grep -q -- "$3" "$2"; then ok "$1"; else not_ok "$1"; echo "--- $2:"; cat "$2"; fi
+}
+
+finish() {
+    echo "$passes passed, $fails failed"
+    [ "$fails" -eq 0 ]
+}

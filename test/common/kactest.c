@@ -1,0 +1,142 @@
+#include "kactest.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <openssl/err.h>
+#include <openssl/provider.h>
+
+#include <kaccel/kaccel.h>
+
+void kactest_open(struct kactest *t, const char *const *lines)
+{
+    FILE *f;
+    int fd;
+
+    memset(t, 0, sizeof(*t));
+    strcpy(t->cnf, "/tmp/kactest-XXXXXX");
+    fd = mkstemp(t->cnf);
+    assert_true(fd >= 0);
+    f = fdopen(fd, "w");
+    assert_non_null(f);
+    fprintf(f, "openssl_conf = openssl_init\n[openssl_init]\nproviders = provider_sect\n"
+               "[provider_sect]\ndefault = default_sect\nkaccel = kaccel_sect\n"
+               "[default_sect]\nactivate = 1\n[kaccel_sect]\nactivate = 1\n");
+    for (; lines != NULL && *lines != NULL; lines++)
+        fprintf(f, "%s\n", *lines);
+    fclose(f);
+    t->ctx = OSSL_LIB_CTX_new();
+    assert_non_null(t->ctx);
+    if (!OSSL_LIB_CTX_load_config(t->ctx, t->cnf)) {
+        ERR_print_errors_fp(stderr);
+        fail_msg("cannot load %s", t->cnf);
+    }
+    t->kaccel = OSSL_PROVIDER_load(t->ctx, KACCEL_PROVIDER_NAME); /* reference held */
+    if (t->kaccel == NULL) {
+        ERR_print_errors_fp(stderr);
+        fail_msg("kaccel did not load (OPENSSL_MODULES=%s)", getenv("OPENSSL_MODULES"));
+    }
+    t->ref = OSSL_LIB_CTX_new();
+    assert_non_null(t->ref);
+    t->refprov = OSSL_PROVIDER_load(t->ref, "default");
+    assert_non_null(t->refprov);
+}
+
+void kactest_close(struct kactest *t)
+{
+    OSSL_PROVIDER_unload(t->kaccel);
+    OSSL_PROVIDER_unload(t->refprov);
+    OSSL_LIB_CTX_free(t->ctx);
+    OSSL_LIB_CTX_free(t->ref);
+    unlink(t->cnf);
+}
+
+static char *get_text(struct kactest *t, const char *key)
+{
+    char *buf = malloc(1 << 16);
+    OSSL_PARAM p[] = { OSSL_PARAM_utf8_string(key, buf, 1 << 16), OSSL_PARAM_END };
+
+    assert_non_null(buf);
+    buf[0] = '\0';
+    assert_true(OSSL_PROVIDER_get_params(t->kaccel, p));
+    return buf;
+}
+
+/* Finds "name " at a line start in text; returns the rest of that line (copied). */
+static int find_line(const char *text, const char *name, char *line, size_t len)
+{
+    size_t n = strlen(name);
+    const char *p = text;
+
+    while (p != NULL && *p != '\0') {
+        const char *e = strchr(p, '\n');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+
+        if (l > n && strncmp(p, name, n) == 0 && p[n] == ' ') {
+            if (l >= len)
+                l = len - 1;
+            memcpy(line, p, l);
+            line[l] = '\0';
+            return 1;
+        }
+        p = e ? e + 1 : NULL;
+    }
+    return 0;
+}
+
+uint64_t kactest_stat(struct kactest *t, const char *alg, const char *counter)
+{
+    char *text = get_text(t, KACCEL_PARAM_STATS), line[1024], key[64], *p;
+    uint64_t v = 0;
+
+    if (find_line(text, alg, line, sizeof(line))) {
+        snprintf(key, sizeof(key), " %s=", counter);
+        p = strstr(line, key);
+        if (p != NULL)
+            v = strtoull(p + strlen(key), NULL, 10);
+    }
+    free(text);
+    return v;
+}
+
+const char *kactest_route(struct kactest *t, const char *alg)
+{
+    static char driver[128];
+    char *text = get_text(t, KACCEL_PARAM_ROUTES), line[512];
+    const char *res = NULL;
+
+    if (find_line(text, alg, line, sizeof(line))
+        && sscanf(line + strlen(alg) + 1, "%127s", driver) == 1 && strcmp(driver, "-") != 0)
+        res = driver;
+    free(text);
+    return res;
+}
+
+void kactest_rand(uint64_t *s, unsigned char *buf, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        *s ^= *s << 13;
+        *s ^= *s >> 7;
+        *s ^= *s << 17;
+        buf[i] = (unsigned char)(*s >> 24);
+    }
+}
+
+uint64_t kactest_seed(void)
+{
+    const char *e = getenv("KACCEL_TEST_SEED");
+    uint64_t s = e != NULL ? strtoull(e, NULL, 0) : (uint64_t)time(NULL) ^ (uint64_t)getpid();
+
+    if (s == 0)
+        s = 1;
+    fprintf(stderr, "# seed %llu (KACCEL_TEST_SEED to repeat)\n", (unsigned long long)s);
+    return s;
+}
