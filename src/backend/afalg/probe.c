@@ -36,6 +36,21 @@ static const struct kac_kdriver *pick(const struct kac_kcrypto *kc, const struct
     return NULL;
 }
 
+/*
+ * Kernel template instances (hmac(sha384), cmac(aes), ...) appear in
+ * /proc/crypto only once something has used them.  With kernel software
+ * drivers allowed, binding each generic name instantiates it (loading its
+ * module if needed) so that /proc/crypto then names its driver.  Hardware
+ * drivers register their instances themselves: auto mode needs none of this.
+ */
+static void instantiate_templates(void)
+{
+    int a;
+
+    for (a = 0; a < KAC_ALG_COUNT; a++)
+        (void)kac_afalg_bind_check(kac_alg_ktype(&kac_algs[a]), kac_algs[a].kname);
+}
+
 static int afalg_probe(const struct kac_config *cfg, struct kac_route_info info[KAC_ALG_COUNT],
                        char *msg, size_t msglen)
 {
@@ -49,6 +64,8 @@ static int afalg_probe(const struct kac_config *cfg, struct kac_route_info info[
             snprintf(info[a].note, sizeof(info[a].note), "no AF_ALG");
         return 0;
     }
+    if (cfg->drivers == KAC_DRIVERS_ANY)
+        instantiate_templates();
     if (!kac_kcrypto_load(&kc)) {
         snprintf(msg, msglen, "AF_ALG unusable: /proc/crypto unreadable");
         return 0;
