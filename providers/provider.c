@@ -2,8 +2,10 @@
  * kaccel provider entry point: configuration, provider parameters, operation
  * query and teardown.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include <openssl/core_dispatch.h>
@@ -245,9 +247,43 @@ static void prov_free(struct kac_prov *prov)
     free(prov);
 }
 
+/* Live provider instances in this process (one per library context loading kaccel). */
+static int instances;
+
+/*
+ * With KACCEL_STATS=FILE, the last instance to go appends the process's
+ * counters to FILE ("kaccel stats" reads it): servers report at worker exit.
+ */
+static void dump_stats(void)
+{
+    const char *path = getenv(KACCEL_ENV_STATS);
+    size_t need;
+    char *buf;
+    FILE *f;
+    int fd;
+
+    if (path == NULL || *path == '\0')
+        return;
+    need = kac_stats_format(NULL, 0) + 1;
+    buf = malloc(need);
+    fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (buf == NULL || fd < 0 || (f = fdopen(fd, "a")) == NULL) {
+        if (fd >= 0)
+            close(fd);
+        free(buf);
+        return;
+    }
+    kac_stats_format(buf, need);
+    fprintf(f, "# kaccel %s pid %d\n%s", KACCEL_VERSION_STR, (int)getpid(), buf);
+    fclose(f);
+    free(buf);
+}
+
 static void kac_teardown(void *provctx)
 {
     KAC_DBG("teardown");
+    if (__atomic_sub_fetch(&instances, 1, __ATOMIC_ACQ_REL) == 0)
+        dump_stats();
     prov_free(provctx);
 }
 
@@ -357,6 +393,7 @@ int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
         KAC_DBG("kaccel %s loaded: backends=%s min-offload=%zu", KACCEL_VERSION_STR, b,
                 prov->cfg.min_offload);
     }
+    __atomic_add_fetch(&instances, 1, __ATOMIC_ACQ_REL);
     *out = kac_dispatch;
     *provctx = prov;
     return 1;

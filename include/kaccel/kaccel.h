@@ -19,6 +19,8 @@
 
 /* Environment variable enabling debug logging: "1" (stderr) or a file path. */
 #define KACCEL_ENV_DEBUG "KACCEL_DEBUG"
+/* Environment variable naming a file the counters are appended to at exit. */
+#define KACCEL_ENV_STATS "KACCEL_STATS"
 
 /*
  * openssl.cnf keys, read from the provider's section.  Every key is prefixed

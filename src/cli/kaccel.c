@@ -6,6 +6,8 @@
  *   kaccel config [FILE]   validate kaccel's section of an OpenSSL config file
  *   kaccel selftest [--any] [--bytes N]
  *                          check every AF_ALG cipher against OpenSSL
+ *   kaccel stats FILE... | -- CMD [ARGS...]
+ *                          counters of processes run with KACCEL_STATS=FILE
  *   kaccel version
  */
 #include <stdio.h>
@@ -23,6 +25,7 @@
 #include "cnfcheck.h"
 #include "core/config.h"
 #include "selftest.h"
+#include "stats.h"
 
 /* Kernel names of the algorithms kaccel can route to AF_ALG. */
 static const char *const kernel_algs[] = {
@@ -34,7 +37,8 @@ static const char *const kernel_algs[] = {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: kaccel info | config [FILE] | selftest [--any] [--bytes N] | version\n"
+    fprintf(f, "usage: kaccel info | config [FILE] | selftest [--any] [--bytes N]\n"
+               "              | stats FILE... | stats -- CMD [ARGS...] | version\n"
                "  info           show what AF_ALG offers here: for each algorithm the kernel\n"
                "                 driver AF_ALG would bind, its priority, and whether it is\n"
                "                 a hardware accelerator; then the provider's configuration\n"
@@ -43,7 +47,10 @@ static void usage(FILE *f)
                "  selftest       encrypt and decrypt random data through AF_ALG with each\n"
                "                 driver kaccel would use and compare with OpenSSL;\n"
                "                 --any also tests kernel software drivers, --bytes sets\n"
-               "                 the buffer size (default 4096, whole AES blocks)\n");
+               "                 the buffer size (default 4096, whole AES blocks)\n"
+               "  stats          totals of the counters that processes run with\n"
+               "                 KACCEL_STATS=FILE append at exit; with -- CMD, runs CMD\n"
+               "                 so and prints its counters\n");
 }
 
 static void info_provider(void)
@@ -70,8 +77,30 @@ static void info_provider(void)
         return;
     }
     if (OSSL_PROVIDER_get_params(p, params)) {
+        static char routes[16384];
+        OSSL_PARAM rp[] = { OSSL_PARAM_utf8_string(KACCEL_PARAM_ROUTES, routes, sizeof(routes)),
+                            OSSL_PARAM_END };
+        char *line, *save = NULL;
+
         printf("  version      %s\n  build        %s\n", ver ? ver : "?", build ? build : "?");
         printf("  backends     %s\n  min-offload  %zu bytes\n", backends, min_offload);
+        if (OSSL_PROVIDER_get_params(p, rp)) {
+            printf("\nrouting (configuration in force):\n  %-18s %-10s %-28s %11s  %s\n",
+                   "algorithm", "registered", "offload to (AF_ALG driver)", "min-offload",
+                   "note");
+            for (line = strtok_r(routes, "\n", &save); line != NULL;
+                 line = strtok_r(NULL, "\n", &save)) {
+                char name[32], drv[128], note[128] = "";
+                size_t min = 0;
+                int reg = 0, off = 0;
+
+                if (sscanf(line, "%31s %127s %zu %d %n", name, drv, &min, &reg, &off) < 4)
+                    continue;
+                snprintf(note, sizeof(note), "%s", line + off);
+                printf("  %-18s %-10s %-28s %11zu  %s\n", name, reg ? "yes" : "no",
+                       strcmp(drv, "-") ? drv : "software", min, strcmp(note, "-") ? note : "");
+            }
+        }
     }
     OSSL_PROVIDER_unload(p);
 }
@@ -115,6 +144,8 @@ int main(int argc, char **argv)
         return cmd_info();
     if (strcmp(argv[1], "config") == 0)
         return kac_cnfcheck(argc > 2 ? argv[2] : NULL, stdout);
+    if (strcmp(argv[1], "stats") == 0)
+        return kac_cli_stats(argc - 2, argv + 2, stdout);
     if (strcmp(argv[1], "selftest") == 0) {
         size_t len = 4096;
         int any = 0, i;

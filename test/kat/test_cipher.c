@@ -419,6 +419,28 @@ static void test_alternating(void **state)
     scenario(l, 1, "mixed");
 }
 
+/* Hardware drivers only (the default): in the guest, AES-CBC on virtio-crypto. */
+static void test_hardware(void **state)
+{
+    static const char *const l[] = { "kaccel-algorithms = all", "kaccel-min-offload = 0", NULL };
+    static const char *const cbc[] = { "AES-128-CBC", "AES-192-CBC", "AES-256-CBC" };
+    struct kactest t;
+    size_t i;
+
+    scenario(l, 1, "hardware");
+    if (!have_afalg)
+        return;
+    kactest_open(&t, l);
+    for (i = 0; i < 3; i++) {
+        const char *d = kactest_route(&t, cbc[i]);
+
+        if (d == NULL || strcmp(d, "virtio_crypto_aes_cbc") != 0)
+            fail_msg("%s must run on virtio_crypto_aes_cbc, routed to %s", cbc[i],
+                     d ? d : "software");
+    }
+    kactest_close(&t);
+}
+
 /* In the guest every algorithm the kernel offers must have been routed. */
 static void test_routes(void **state)
 {
@@ -450,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_software_only),
         cmocka_unit_test(test_offload_only),
         cmocka_unit_test(test_alternating),
+        cmocka_unit_test(test_hardware),
         cmocka_unit_test(test_routes),
     };
 
