@@ -60,7 +60,7 @@ else
 fi
 
 # Counters through kaccel stats.
-OPENSSL_CONF="$TMP/k.cnf" "$KACCEL_TOOL" stats -- openssl enc -aes-128-cbc \
+OPENSSL_CONF="$TMP/k.cnf" "$KACCEL_TOOL" stats -- $OSSL enc -aes-128-cbc \
     -K 000102030405060708090a0b0c0d0e0f -iv 00 $KACCEL -in "$TMP/pt" -out /dev/null >"$TMP/stats" 2>&1
 expect_grep "kaccel stats reports the process" "$TMP/stats" "1 process report"
 if [ "${KACCEL_REQUIRE_AFALG:-0}" = 1 ]; then

@@ -5,13 +5,14 @@ trap 'rm -rf "$TMP"' EXIT
 fails=0
 passes=0
 
-ossl() {
-    if [ -n "${KACCEL_OPENSSL_PRELOAD:-}" ]; then
-        LD_PRELOAD="$KACCEL_OPENSSL_PRELOAD" ASAN_OPTIONS=detect_leaks=0 openssl "$@"
-    else
-        openssl "$@"
-    fi
-}
+# OSSL: the openssl command, with the sanitizer runtimes preloaded in a
+# sanitizer build (the openssl binary itself is not instrumented).
+if [ -n "${KACCEL_OPENSSL_PRELOAD:-}" ]; then
+    OSSL="env LD_PRELOAD=$KACCEL_OPENSSL_PRELOAD ASAN_OPTIONS=detect_leaks=0 openssl"
+else
+    OSSL=openssl
+fi
+ossl() { $OSSL "$@"; }
 
 ok() { passes=$((passes + 1)); echo "ok - $*"; }
 not_ok() { fails=$((fails + 1)); echo "not ok - $*"; }
