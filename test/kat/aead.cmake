@@ -1,0 +1,1 @@
+kaccel_kat_test(aead test_aead.c)
