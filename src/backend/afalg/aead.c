@@ -8,6 +8,8 @@
 #include <unistd.h>
 #include <linux/if_alg.h>
 
+#include "fault.h"
+
 #ifndef SOL_ALG
 #define SOL_ALG 279
 #endif
@@ -68,7 +70,7 @@ int kac_afalg_aead(int opfd, int enc, const unsigned char *iv, size_t ivlen,
     msg.msg_iov = sn > 0 ? siov : NULL;
     msg.msg_iovlen = sn;
     do {
-        n = sendmsg(opfd, &msg, 0);
+        n = kac_sys_sendmsg(opfd, &msg, 0);
     } while (n < 0 && errno == EINTR);
     if (n < 0) {
         r = -errno;
@@ -88,7 +90,7 @@ int kac_afalg_aead(int opfd, int enc, const unsigned char *iv, size_t ivlen,
         riov[rn++] = (struct iovec){ tag, taglen };
     want = aadlen + len + (enc ? taglen : 0);
     do {
-        n = readv(opfd, riov, (int)rn);
+        n = kac_sys_readv(opfd, riov, (int)rn);
     } while (n < 0 && errno == EINTR);
     if (n < 0)
         r = -errno;

@@ -7,13 +7,15 @@
 #include <unistd.h>
 #include <linux/if_alg.h>
 
+#include "fault.h"
+
 #ifndef SOL_ALG
 #define SOL_ALG 279
 #endif
 
 int kac_afalg_available(void)
 {
-    int fd = socket(AF_ALG, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    int fd = kac_sys_socket(AF_ALG, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 
     if (fd < 0)
         return 0;
@@ -39,10 +41,10 @@ int kac_afalg_bind_check(const char *type, const char *name)
 
     if (r < 0)
         return r;
-    fd = socket(AF_ALG, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    fd = kac_sys_socket(AF_ALG, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -errno;
-    r = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0;
+    r = kac_sys_bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0;
     close(fd);
     return r;
 }
@@ -55,16 +57,16 @@ int kac_afalg_open(const char *type, const char *name, const unsigned char *key,
 
     if (err < 0)
         return err;
-    tfm = socket(AF_ALG, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    tfm = kac_sys_socket(AF_ALG, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
     if (tfm < 0)
         return -errno;
-    if (bind(tfm, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+    if (kac_sys_bind(tfm, (struct sockaddr *)&sa, sizeof(sa)) < 0)
         goto fail;
-    if (keylen > 0 && setsockopt(tfm, SOL_ALG, ALG_SET_KEY, key, (socklen_t)keylen) < 0)
+    if (keylen > 0 && kac_sys_setsockopt(tfm, SOL_ALG, ALG_SET_KEY, key, (socklen_t)keylen) < 0)
         goto fail;
-    if (authsize > 0 && setsockopt(tfm, SOL_ALG, ALG_SET_AEAD_AUTHSIZE, NULL, authsize) < 0)
+    if (authsize > 0 && kac_sys_setsockopt(tfm, SOL_ALG, ALG_SET_AEAD_AUTHSIZE, NULL, authsize) < 0)
         goto fail;
-    op = accept4(tfm, NULL, NULL, SOCK_CLOEXEC);
+    op = kac_sys_accept4(tfm, NULL, NULL, SOCK_CLOEXEC);
     if (op < 0)
         goto fail;
     close(tfm);
@@ -113,14 +115,14 @@ int kac_afalg_cipher(int opfd, int enc, const unsigned char *iv, size_t ivlen,
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
     do {
-        n = sendmsg(opfd, &msg, 0);
+        n = kac_sys_sendmsg(opfd, &msg, 0);
     } while (n < 0 && errno == EINTR);
     if (n < 0)
         return -errno;
     if ((size_t)n != len)
         return -EIO;
     while (done < len) {
-        n = read(opfd, out + done, len - done);
+        n = kac_sys_read(opfd, out + done, len - done);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "afalg.h"
+#include "fault.h"
 #include "core/fork.h"
 
 int kac_afalg_hash_open(const char *name, const unsigned char *key, size_t keylen)
@@ -24,7 +25,7 @@ int kac_afalg_hash_send(int opfd, const unsigned char *data, size_t len, int mor
     do {
         size_t n = len - done > KAC_AFALG_MAX_CHUNK ? KAC_AFALG_MAX_CHUNK : len - done;
         int flags = MSG_NOSIGNAL | (more || done + n < len ? MSG_MORE : 0);
-        ssize_t r = send(opfd, data + done, n, flags);
+        ssize_t r = kac_sys_send(opfd, data + done, n, flags);
 
         if (r < 0 && errno == EINTR)
             continue;
@@ -42,7 +43,7 @@ int kac_afalg_hash_read(int opfd, unsigned char *md, size_t mdlen)
     size_t done = 0;
 
     while (done < mdlen) {
-        ssize_t r = read(opfd, md + done, mdlen - done);
+        ssize_t r = kac_sys_read(opfd, md + done, mdlen - done);
 
         if (r < 0 && errno == EINTR)
             continue;
@@ -57,7 +58,7 @@ int kac_afalg_hash_read(int opfd, unsigned char *md, size_t mdlen)
 
 int kac_afalg_hash_clone(int opfd)
 {
-    int fd = accept4(opfd, NULL, NULL, SOCK_CLOEXEC);
+    int fd = kac_sys_accept4(opfd, NULL, NULL, SOCK_CLOEXEC);
 
     return fd < 0 ? -errno : fd;
 }

@@ -1,0 +1,154 @@
+/*
+ * Fault injection for the AF_ALG system calls (tests only; inert otherwise).
+ *
+ * Every AF_ALG system call kaccel makes goes through one of the kac_sys_*
+ * wrappers below.  Each wrapper first asks kac_fault(site): 0 lets the real
+ * call run; an errno value makes the wrapper fail exactly as the system call
+ * would (return -1 with errno set) without calling the kernel.
+ *
+ * The switch is the environment variable KACCEL_FAULT, read once per process
+ * (on the first AF_ALG call).  Unset or empty, kac_fault() costs one
+ * predictable branch and counts nothing.
+ *
+ *     KACCEL_FAULT = ITEM[,ITEM...]
+ *     ITEM  = SITE:WHEN:ERRNO | trace
+ *     SITE  = socket | bind | setsockopt | accept | sendmsg | read | any
+ *     WHEN  = N      the Nth call of SITE in this process only (1-based)
+ *           | N+     the Nth call and every later one
+ *           | *N     every Nth call (N, 2N, 3N, ...)
+ *     ERRNO = EIO | EAGAIN | EBUSY | EMFILE | ENFILE | EINVAL | ENOMEM | EBADMSG
+ *           | ENOENT | EPERM | EACCES | ENOBUFS | EINTR | EFAULT | ENOKEY
+ *           | a decimal errno number
+ *
+ * Calls are counted per site (accept counts accept4; sendmsg counts send;
+ * read counts readv); site "any" has its own counter, incremented by every
+ * call, so "any:5:EIO" fails the 5th AF_ALG call whatever it is.  The first
+ * matching item wins.  Calls are counted from the first one in the process,
+ * the provider's probe at load included; a forked child inherits the
+ * counters at the fork.
+ *
+ * "trace" logs every call ("fault: sendmsg #3 any #12") through KACCEL_DEBUG,
+ * which also logs each injection ("fault: inject EIO into sendmsg #3").  A
+ * test can run once with KACCEL_FAULT=trace to learn which call numbers an
+ * operation makes, then inject at each of them.
+ *
+ * A malformed KACCEL_FAULT injects nothing: it is reported through
+ * KACCEL_DEBUG and kac_fault_configure() returns -1 for it.
+ *
+ * Examples:
+ *     KACCEL_FAULT=sendmsg:2:EIO            the second sendmsg/send fails with EIO
+ *     KACCEL_FAULT=accept:1+:EMFILE         no operation socket can be opened
+ *     KACCEL_FAULT=read:*3:EAGAIN,trace     every third read fails; calls logged
+ */
+#ifndef KAC_AFALG_FAULT_H
+#define KAC_AFALG_FAULT_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#define KACCEL_ENV_FAULT "KACCEL_FAULT"
+
+enum kac_fault_site {
+    KAC_FAULT_SOCKET,
+    KAC_FAULT_BIND,
+    KAC_FAULT_SETSOCKOPT,
+    KAC_FAULT_ACCEPT,
+    KAC_FAULT_SENDMSG,
+    KAC_FAULT_READ,
+    KAC_FAULT_ANY,        /* not a call site: the counter of all calls */
+    KAC_FAULT_NSITES
+};
+
+/* 0: inert; 1: configured; -1: KACCEL_FAULT not read yet. */
+extern int kac_fault_state;
+
+/* Slow path: reads KACCEL_FAULT on first use, counts, decides. */
+int kac_fault_check(enum kac_fault_site site);
+
+/* 0 to let the call run, or the errno value to fail it with. */
+static inline int kac_fault(enum kac_fault_site site)
+{
+    if (__builtin_expect(kac_fault_state == 0, 1))
+        return 0;
+    return kac_fault_check(site);
+}
+
+/*
+ * Replaces the configuration (as if KACCEL_FAULT were spec; NULL or "" makes
+ * the switch inert) and zeroes the counters.  For tests in one process.
+ * Returns the number of items, or -1 for a malformed spec (switch inert).
+ */
+int kac_fault_configure(const char *spec);
+
+/* Calls counted at a site since configuration (0 while inert). */
+unsigned long kac_fault_calls(enum kac_fault_site site);
+/* Faults injected since configuration. */
+unsigned long kac_fault_injected(void);
+
+/* "socket", "bind", ... "any". */
+const char *kac_fault_site_name(enum kac_fault_site site);
+
+/* ---- the system call wrappers (the only callers of these syscalls) ---- */
+
+#define KAC_FAULT_RETURN(site)          \
+    do {                                \
+        int e_ = kac_fault(site);       \
+        if (e_ != 0) {                  \
+            errno = e_;                 \
+            return -1;                  \
+        }                               \
+    } while (0)
+
+static inline int kac_sys_socket(int domain, int type, int proto)
+{
+    KAC_FAULT_RETURN(KAC_FAULT_SOCKET);
+    return socket(domain, type, proto);
+}
+
+static inline int kac_sys_bind(int fd, const struct sockaddr *sa, socklen_t len)
+{
+    KAC_FAULT_RETURN(KAC_FAULT_BIND);
+    return bind(fd, sa, len);
+}
+
+static inline int kac_sys_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+    KAC_FAULT_RETURN(KAC_FAULT_SETSOCKOPT);
+    return setsockopt(fd, level, name, val, len);
+}
+
+static inline int kac_sys_accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
+{
+    KAC_FAULT_RETURN(KAC_FAULT_ACCEPT);
+    return accept4(fd, sa, len, flags);
+}
+
+static inline ssize_t kac_sys_sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+    KAC_FAULT_RETURN(KAC_FAULT_SENDMSG);
+    return sendmsg(fd, msg, flags);
+}
+
+static inline ssize_t kac_sys_send(int fd, const void *buf, size_t len, int flags)
+{
+    KAC_FAULT_RETURN(KAC_FAULT_SENDMSG);
+    return send(fd, buf, len, flags);
+}
+
+static inline ssize_t kac_sys_read(int fd, void *buf, size_t len)
+{
+    KAC_FAULT_RETURN(KAC_FAULT_READ);
+    return read(fd, buf, len);
+}
+
+static inline ssize_t kac_sys_readv(int fd, const struct iovec *iov, int n)
+{
+    KAC_FAULT_RETURN(KAC_FAULT_READ);
+    return readv(fd, iov, n);
+}
+
+#endif

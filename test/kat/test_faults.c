@@ -1,0 +1,1062 @@
+/*
+ * Kernel failures: the fault switch (KACCEL_FAULT, src/backend/afalg/fault.h)
+ * injected at every AF_ALG call a short run of each algorithm family makes,
+ * the virtio-crypto device's session limit, the descriptor limit, and fork.
+ * Whatever fails, results must equal the default provider's (a digest or MAC
+ * whose stream the kernel lost may instead fail cleanly with an OpenSSL
+ * error), the failure must be counted, and nothing may crash, hang or leak a
+ * descriptor.
+ *
+ * KACCEL_FAULT is read once per process, so each case runs in a forked child
+ * that loads kaccel itself (this parent never loads kaccel).  Each child logs
+ * through KACCEL_DEBUG into its own file; "trace" in KACCEL_FAULT logs every
+ * AF_ALG call, which tells the parent the call numbers an operation makes
+ * (the lines after the child's MARK), and every injection is logged too.
+ * A child reports through its exit status and stderr; it never uses cmocka.
+ * By default each call gets one of EIO/EAGAIN/EBUSY (rotating) and each
+ * algorithm one storm, to stay quick in the TCG guest;
+ * KACCEL_TEST_FAULTS_FULL=1 injects all three at every call and every storm.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/provider.h>
+
+#include <kaccel/kaccel.h>
+
+#include "afalg_guard.h"
+#include "backend/afalg/fault.h"
+#include "kactest.h"
+
+#define MSG 4096
+#define CASE_TIMEOUT 30        /* seconds: a hang fails the case (SIGALRM) */
+#define MAX_N_PER_SITE 6       /* bound of the walk per site */
+
+static int have_afalg;
+static int full; /* KACCEL_TEST_FAULTS_FULL=1: every errno at every call, every storm */
+static char tmpdir[64];
+static unsigned long ncases, ninjected;
+
+/* ---- child side: no cmocka in here ------------------------------------ */
+
+#define CFAIL(...)                                                      \
+    do {                                                                \
+        fprintf(stderr, "  child %d: ", (int)getpid());                 \
+        fprintf(stderr, __VA_ARGS__);                                   \
+        fputc('\n', stderr);                                            \
+        ERR_print_errors_fp(stderr);                                    \
+        fflush(stderr);                                                 \
+        _exit(1);                                                       \
+    } while (0)
+#define CHECK(c, ...)          \
+    do {                       \
+        if (!(c))              \
+            CFAIL(__VA_ARGS__); \
+    } while (0)
+
+struct kt {
+    OSSL_LIB_CTX *ctx, *ref;
+    OSSL_PROVIDER *kac, *refprov;
+    char cnf[128];
+};
+
+static void kt_open(struct kt *t, const char *const *lines)
+{
+    FILE *f;
+    int fd;
+
+    memset(t, 0, sizeof(*t));
+    snprintf(t->cnf, sizeof(t->cnf), "%s/cnf-XXXXXX", tmpdir);
+    fd = mkstemp(t->cnf);
+    CHECK(fd >= 0, "mkstemp: %s", strerror(errno));
+    f = fdopen(fd, "w");
+    CHECK(f != NULL, "fdopen");
+    fprintf(f, "openssl_conf = openssl_init\n[openssl_init]\nproviders = provider_sect\n"
+               "[provider_sect]\ndefault = default_sect\nkaccel = kaccel_sect\n"
+               "[default_sect]\nactivate = 1\n[kaccel_sect]\nactivate = 1\n");
+    for (; lines != NULL && *lines != NULL; lines++)
+        fprintf(f, "%s\n", *lines);
+    fclose(f);
+    t->ctx = OSSL_LIB_CTX_new();
+    CHECK(t->ctx != NULL && OSSL_LIB_CTX_load_config(t->ctx, t->cnf), "load %s", t->cnf);
+    t->kac = OSSL_PROVIDER_load(t->ctx, KACCEL_PROVIDER_NAME);
+    CHECK(t->kac != NULL, "kaccel did not load");
+    t->ref = OSSL_LIB_CTX_new();
+    t->refprov = OSSL_PROVIDER_load(t->ref, "default");
+    CHECK(t->ref != NULL && t->refprov != NULL, "default provider");
+    unlink(t->cnf);
+}
+
+static void kt_close(struct kt *t)
+{
+    OSSL_PROVIDER_unload(t->kac);
+    OSSL_PROVIDER_unload(t->refprov);
+    OSSL_LIB_CTX_free(t->ctx);
+    OSSL_LIB_CTX_free(t->ref);
+}
+
+/* The rest of kaccel's line for name in a provider text parameter, or "". */
+static void kt_line(struct kt *t, const char *key, const char *name, char *line, size_t len)
+{
+    static char buf[1 << 16];
+    OSSL_PARAM p[] = { OSSL_PARAM_utf8_string(key, buf, sizeof(buf)), OSSL_PARAM_END };
+    size_t n = strlen(name);
+    const char *s = buf;
+
+    buf[0] = '\0';
+    line[0] = '\0';
+    CHECK(OSSL_PROVIDER_get_params(t->kac, p), "get_params %s", key);
+    while (s != NULL && *s != '\0') {
+        const char *e = strchr(s, '\n');
+        size_t l = e ? (size_t)(e - s) : strlen(s);
+
+        if (l > n && strncmp(s, name, n) == 0 && s[n] == ' ') {
+            if (l >= len)
+                l = len - 1;
+            memcpy(line, s, l);
+            line[l] = '\0';
+            return;
+        }
+        s = e ? e + 1 : NULL;
+    }
+}
+
+static uint64_t kt_stat(struct kt *t, const char *alg, const char *counter)
+{
+    char line[1024], key[64], *p;
+
+    kt_line(t, KACCEL_PARAM_STATS, alg, line, sizeof(line));
+    snprintf(key, sizeof(key), " %s=", counter);
+    p = strstr(line, key);
+    return p != NULL ? strtoull(p + strlen(key), NULL, 10) : 0;
+}
+
+/* 1 when kaccel routes alg to an AF_ALG driver (copied to drv when given). */
+static int kt_routed(struct kt *t, const char *alg, char *drv, size_t len)
+{
+    char line[512], d[128] = "-";
+
+    kt_line(t, KACCEL_PARAM_ROUTES, alg, line, sizeof(line));
+    if (line[0] != '\0')
+        sscanf(line + strlen(alg) + 1, "%127s", d);
+    if (drv != NULL)
+        snprintf(drv, len, "%s", d);
+    return strcmp(d, "-") != 0;
+}
+
+/*
+ * Open descriptors of this process, the directory's own fd included (always),
+ * except a thread's io_uring queue (its ring and eventfd are created once per
+ * thread on first use and live as long as the thread): those are counted in
+ * *queue_fds.  A leak is a change of the first count, or queue fds growing
+ * past one queue.
+ */
+static int count_fds2(int *maxfd, int *queue_fds)
+{
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    int n = 0, m = -1, q = 0;
+
+    if (d == NULL)
+        return -1;
+    while ((e = readdir(d)) != NULL) {
+        char path[300], link[128];
+        ssize_t l;
+
+        if (e->d_name[0] == '.')
+            continue;
+        if (atoi(e->d_name) > m)
+            m = atoi(e->d_name);
+        snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+        l = readlink(path, link, sizeof(link) - 1);
+        link[l > 0 ? l : 0] = '\0';
+        if (strcmp(link, "anon_inode:[io_uring]") == 0 || strcmp(link, "anon_inode:[eventfd]") == 0)
+            q++;
+        else
+            n++;
+    }
+    closedir(d);
+    if (maxfd != NULL)
+        *maxfd = m;
+    if (queue_fds != NULL)
+        *queue_fds = q;
+    return n;
+}
+
+#define MAX_QUEUE_FDS 3 /* one thread: ring, eventfd, a wait fd */
+
+static int count_fds(int *maxfd)
+{
+    int q, n = count_fds2(maxfd, &q);
+
+    CHECK(q <= MAX_QUEUE_FDS, "%d io_uring/eventfd descriptors in one thread", q);
+    return n;
+}
+
+static void fill(unsigned char *buf, size_t len, uint64_t s)
+{
+    kactest_rand(&s, buf, len);
+}
+
+/* Appends a line to this child's debug log: the parent looks at what follows. */
+static void mark(const char *what)
+{
+    const char *log = getenv(KACCEL_ENV_DEBUG);
+    char line[128];
+    int fd;
+
+    if (log == NULL)
+        return;
+    fd = open(log, O_WRONLY | O_APPEND | O_CLOEXEC);
+    CHECK(fd >= 0, "open %s", log);
+    snprintf(line, sizeof(line), "test[%d] %s\n", (int)getpid(), what);
+    CHECK(write(fd, line, strlen(line)) == (ssize_t)strlen(line), "write log");
+    close(fd);
+}
+
+/* ---- the walked operations -------------------------------------------- */
+
+enum kind { K_CIPHER, K_AEAD_ENC, K_AEAD_DEC, K_DIGEST, K_MAC };
+
+struct walk_alg {
+    const char *label;   /* for messages */
+    const char *name;    /* fetch name */
+    const char *stat;    /* kaccel's counter line */
+    enum kind kind;
+    const char *sub;     /* MAC: digest or cipher */
+};
+
+static const struct walk_alg walk_algs[] = {
+    { "AES-128-CBC", "AES-128-CBC", "AES-128-CBC", K_CIPHER, NULL },
+    { "AES-128-CTR", "AES-128-CTR", "AES-128-CTR", K_CIPHER, NULL },
+    { "AES-256-XTS", "AES-256-XTS", "AES-256-XTS", K_CIPHER, NULL },
+    { "AES-128-GCM-enc", "AES-128-GCM", "AES-128-GCM", K_AEAD_ENC, NULL },
+    { "AES-128-GCM-dec", "AES-128-GCM", "AES-128-GCM", K_AEAD_DEC, NULL },
+    { "ChaCha20-Poly1305", "ChaCha20-Poly1305", "ChaCha20-Poly1305", K_AEAD_ENC, NULL },
+    { "SHA2-256", "SHA2-256", "SHA2-256", K_DIGEST, NULL },
+    { "HMAC-SHA2-256", "HMAC", "HMAC-SHA2-256", K_MAC, "SHA2-256" },
+    { "CMAC-AES-128", "CMAC", "CMAC-AES-128", K_MAC, "AES-128-CBC" },
+};
+#define NWALK (sizeof(walk_algs) / sizeof(walk_algs[0]))
+
+static const char *const walk_cnf[] = { "kaccel-algorithms = all", "kaccel-afalg-drivers = any",
+                                        "kaccel-min-offload = 0", NULL };
+
+struct out {
+    unsigned char b[8 * MSG];
+    size_t n;
+};
+
+static void put(struct out *o, const unsigned char *p, size_t n)
+{
+    CHECK(o->n + n <= sizeof(o->b), "output overflow");
+    memcpy(o->b + o->n, p, n);
+    o->n += n;
+}
+
+/*
+ * Ciphers: CBC/CTR encrypt two updates + final, then decrypt that in one
+ * update; XTS two data units.  Returns 1, or 0 when a call failed.
+ */
+static int op_cipher(OSSL_LIB_CTX *ctx, const char *props, const struct walk_alg *a,
+                     struct out *o)
+{
+    EVP_CIPHER *c = EVP_CIPHER_fetch(ctx, a->name, props);
+    EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+    unsigned char key[64], iv[16], in[2 * MSG], buf[2 * MSG + 32];
+    int n1 = 0, n2 = 0, n3 = 0, ok = 0, m;
+
+    CHECK(c != NULL && x != NULL, "fetch %s (%s)", a->name, props);
+    fill(key, sizeof(key), 11);
+    fill(iv, sizeof(iv), 12);
+    fill(in, sizeof(in), 13);
+    if (strstr(a->name, "XTS") != NULL) {
+        for (m = 0; m < 2; m++) {
+            iv[0] = (unsigned char)m;
+            if (!EVP_EncryptInit_ex2(x, c, key, iv, NULL)
+                || !EVP_EncryptUpdate(x, buf, &n1, in + m * MSG, MSG)
+                || !EVP_EncryptFinal_ex(x, buf + n1, &n2))
+                goto end;
+            put(o, buf, (size_t)(n1 + n2));
+        }
+        ok = 1;
+        goto end;
+    }
+    if (!EVP_EncryptInit_ex2(x, c, key, iv, NULL) || !EVP_EncryptUpdate(x, buf, &n1, in, MSG)
+        || !EVP_EncryptUpdate(x, buf + n1, &n2, in + MSG, MSG)
+        || !EVP_EncryptFinal_ex(x, buf + n1 + n2, &n3))
+        goto end;
+    put(o, buf, (size_t)(n1 + n2 + n3));
+    if (!EVP_DecryptInit_ex2(x, c, key, iv, NULL)
+        || !EVP_DecryptUpdate(x, buf, &n1, o->b, (int)o->n) || !EVP_DecryptFinal_ex(x, buf + n1, &n2))
+        goto end;
+    CHECK(n1 + n2 == 2 * MSG && memcmp(buf, in, 2 * MSG) == 0, "%s: decrypt(encrypt) != input",
+          a->label);
+    put(o, buf, (size_t)(n1 + n2));
+    ok = 1;
+end:
+    EVP_CIPHER_CTX_free(x);
+    EVP_CIPHER_free(c);
+    return ok;
+}
+
+/* AEAD: two messages (32-byte AAD, MSG bytes) on one context: ciphertext and tag. */
+static int aead_enc(OSSL_LIB_CTX *ctx, const char *props, const char *name, struct out *o)
+{
+    EVP_CIPHER *c = EVP_CIPHER_fetch(ctx, name, props);
+    EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+    unsigned char key[32], iv[12], aad[32], in[MSG], buf[MSG + 16], tag[16];
+    int n1, n2, m, ok = 0;
+
+    CHECK(c != NULL && x != NULL, "fetch %s (%s)", name, props);
+    fill(key, sizeof(key), 21);
+    fill(aad, sizeof(aad), 22);
+    fill(in, sizeof(in), 23);
+    for (m = 0; m < 2; m++) {
+        fill(iv, sizeof(iv), 24 + (uint64_t)m);
+        if (!EVP_EncryptInit_ex2(x, c, key, iv, NULL) || !EVP_EncryptUpdate(x, NULL, &n1, aad, 32)
+            || !EVP_EncryptUpdate(x, buf, &n1, in, MSG) || !EVP_EncryptFinal_ex(x, buf + n1, &n2)
+            || !EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_GET_TAG, 16, tag))
+            goto end;
+        put(o, buf, (size_t)(n1 + n2));
+        put(o, tag, 16);
+    }
+    ok = 1;
+end:
+    EVP_CIPHER_CTX_free(x);
+    EVP_CIPHER_free(c);
+    return ok;
+}
+
+/* AEAD decryption of aead_enc's messages (tag set first): the plaintexts. */
+static int aead_dec(OSSL_LIB_CTX *ctx, const char *props, const char *name,
+                    const struct out *ct, struct out *o)
+{
+    EVP_CIPHER *c = EVP_CIPHER_fetch(ctx, name, props);
+    EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+    unsigned char key[32], iv[12], aad[32], buf[MSG + 16];
+    int n1, n2, m, ok = 0;
+
+    CHECK(c != NULL && x != NULL, "fetch %s (%s)", name, props);
+    fill(key, sizeof(key), 21);
+    fill(aad, sizeof(aad), 22);
+    for (m = 0; m < 2; m++) {
+        const unsigned char *msg = ct->b + m * (MSG + 16);
+
+        fill(iv, sizeof(iv), 24 + (uint64_t)m);
+        if (!EVP_DecryptInit_ex2(x, c, key, iv, NULL)
+            || !EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_TAG, 16, (void *)(msg + MSG))
+            || !EVP_DecryptUpdate(x, NULL, &n1, aad, 32)
+            || !EVP_DecryptUpdate(x, buf, &n1, msg, MSG) || !EVP_DecryptFinal_ex(x, buf + n1, &n2))
+            goto end;
+        put(o, buf, (size_t)(n1 + n2));
+    }
+    ok = 1;
+end:
+    EVP_CIPHER_CTX_free(x);
+    EVP_CIPHER_free(c);
+    return ok;
+}
+
+/* Digest: a two-update message, then a short one on the same context. */
+static int op_digest(OSSL_LIB_CTX *ctx, const char *props, const struct walk_alg *a,
+                     struct out *o)
+{
+    EVP_MD *md = EVP_MD_fetch(ctx, a->name, props);
+    EVP_MD_CTX *x = EVP_MD_CTX_new();
+    unsigned char in[2 * MSG], dg[EVP_MAX_MD_SIZE];
+    unsigned int n;
+    int ok = 0;
+
+    CHECK(md != NULL && x != NULL, "fetch %s (%s)", a->name, props);
+    fill(in, sizeof(in), 31);
+    if (!EVP_DigestInit_ex2(x, md, NULL) || !EVP_DigestUpdate(x, in, MSG)
+        || !EVP_DigestUpdate(x, in + MSG, MSG) || !EVP_DigestFinal_ex(x, dg, &n))
+        goto end;
+    put(o, dg, n);
+    if (!EVP_DigestInit_ex2(x, md, NULL) || !EVP_DigestUpdate(x, in, 100)
+        || !EVP_DigestFinal_ex(x, dg, &n))
+        goto end;
+    put(o, dg, n);
+    ok = 1;
+end:
+    EVP_MD_CTX_free(x);
+    EVP_MD_free(md);
+    return ok;
+}
+
+static int op_mac(OSSL_LIB_CTX *ctx, const char *props, const struct walk_alg *a,
+                  struct out *o)
+{
+    EVP_MAC *mac = EVP_MAC_fetch(ctx, a->name, props);
+    EVP_MAC_CTX *x = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
+    unsigned char key[16], in[2 * MSG], tag[EVP_MAX_MD_SIZE];
+    OSSL_PARAM p[2];
+    size_t n;
+    int ok = 0;
+
+    CHECK(x != NULL, "fetch %s (%s)", a->name, props);
+    p[0] = OSSL_PARAM_construct_utf8_string(strcmp(a->name, "HMAC") == 0 ? OSSL_MAC_PARAM_DIGEST
+                                                                          : OSSL_MAC_PARAM_CIPHER,
+                                            (char *)a->sub, 0);
+    p[1] = OSSL_PARAM_construct_end();
+    fill(key, sizeof(key), 41);
+    fill(in, sizeof(in), 42);
+    if (!EVP_MAC_init(x, key, sizeof(key), p) || !EVP_MAC_update(x, in, MSG)
+        || !EVP_MAC_update(x, in + MSG, MSG) || !EVP_MAC_final(x, tag, &n, sizeof(tag)))
+        goto end;
+    put(o, tag, n);
+    if (!EVP_MAC_init(x, NULL, 0, NULL) || !EVP_MAC_update(x, in, 100)
+        || !EVP_MAC_final(x, tag, &n, sizeof(tag)))
+        goto end;
+    put(o, tag, n);
+    ok = 1;
+end:
+    EVP_MAC_CTX_free(x);
+    EVP_MAC_free(mac);
+    return ok;
+}
+
+static int op_run(struct kt *t, OSSL_LIB_CTX *ctx, const char *props, const struct walk_alg *a,
+                  struct out *o)
+{
+    static struct out ct;
+
+    o->n = 0;
+    switch (a->kind) {
+    case K_CIPHER:
+        return op_cipher(ctx, props, a, o);
+    case K_AEAD_ENC:
+        return aead_enc(ctx, props, a->name, o);
+    case K_AEAD_DEC:
+        ct.n = 0;
+        CHECK(aead_enc(t->ref, NULL, a->name, &ct), "reference AEAD encryption");
+        return aead_dec(ctx, props, a->name, &ct, o);
+    case K_DIGEST:
+        return op_digest(ctx, props, a, o);
+    case K_MAC:
+        return op_mac(ctx, props, a, o);
+    }
+    return 0;
+}
+
+struct walk_case {
+    const struct walk_alg *a;
+    int fault_site;      /* -1: none expected to fire in the operation */
+};
+
+/* One walk case in a child: the operation through kaccel against the default provider. */
+static int child_walk(const void *arg)
+{
+    const struct walk_case *wc = arg;
+    const struct walk_alg *a = wc->a;
+    static struct out got, want;
+    uint64_t errs;
+    struct kt t;
+    int fd0, fd1, ok;
+
+    kt_open(&t, walk_cnf);
+    CHECK(op_run(&t, t.ref, NULL, a, &want), "%s: reference failed", a->label);
+    fd0 = count_fds(NULL);
+    mark("MARK");
+    ERR_clear_error();
+    ok = op_run(&t, t.ctx, "provider=kaccel", a, &got);
+    mark("END");
+    fd1 = count_fds(NULL);
+    errs = kt_stat(&t, a->stat, "errors") + kt_stat(&t, a->stat, "sw_session")
+           + kt_stat(&t, a->stat, "sw_op_error");
+    if (!ok) {
+        /* Only a digest/MAC whose data the kernel already had may fail, and cleanly. */
+        CHECK(a->kind == K_DIGEST || a->kind == K_MAC, "%s: the operation failed", a->label);
+        CHECK(wc->fault_site == KAC_FAULT_SENDMSG || wc->fault_site == KAC_FAULT_READ,
+              "%s: failed for a fault at %s (before any data reached the kernel)", a->label,
+              wc->fault_site < 0 ? "-" : kac_fault_site_name(wc->fault_site));
+        CHECK(ERR_peek_error() != 0, "%s: failed without an OpenSSL error", a->label);
+        CHECK(kt_stat(&t, a->stat, "errors") > 0, "%s: failure not counted", a->label);
+        CHECK(got.n < want.n && memcmp(got.b, want.b, got.n) == 0,
+              "%s: wrong bytes before the failure", a->label);
+    } else {
+        CHECK(got.n == want.n && memcmp(got.b, want.b, want.n) == 0,
+              "%s: result differs from the default provider's", a->label);
+    }
+    if (wc->fault_site >= 0)
+        CHECK(errs > 0, "%s: a fault fired but no error/sw_session/sw_op_error counted",
+              a->label);
+    if (getenv("KACCEL_FAULT") != NULL && strstr(getenv("KACCEL_FAULT"), "trace") != NULL
+        && have_afalg)
+        CHECK(kt_stat(&t, a->stat, "offload_ops") > 0, "%s: not offloaded without faults",
+              a->label);
+    CHECK(fd0 == fd1, "%s: descriptors leaked: %d before, %d after", a->label, fd0, fd1);
+    ERR_clear_error();
+    kt_close(&t);
+    return 0;
+}
+
+/* ---- parent side ------------------------------------------------------- */
+
+/*
+ * Runs fn(arg) in a child with KACCEL_FAULT = fault (NULL: unset) and
+ * KACCEL_DEBUG = log (NULL: unset).  Returns the exit status, or 128 + signal.
+ */
+static int run_child(const char *fault, const char *log, int (*fn)(const void *),
+                     const void *arg)
+{
+    int st;
+    pid_t pid;
+
+    fflush(NULL);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (fault != NULL)
+            setenv("KACCEL_FAULT", fault, 1);
+        else
+            unsetenv("KACCEL_FAULT");
+        if (log != NULL) {
+            unlink(log);
+            setenv(KACCEL_ENV_DEBUG, log, 1);
+        } else {
+            unsetenv(KACCEL_ENV_DEBUG);
+        }
+        alarm(CASE_TIMEOUT);
+        st = fn(arg);
+        fflush(NULL);
+        _exit(st);
+    }
+    ncases++;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    if (WIFSIGNALED(st))
+        return 128 + WTERMSIG(st);
+    return WEXITSTATUS(st);
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *buf;
+    long n;
+
+    if (f == NULL)
+        return strdup("");
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = malloc((size_t)n + 1);
+    assert_non_null(buf);
+    n = (long)fread(buf, 1, (size_t)n, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* The log text between "test[pid] MARK" and "test[pid] END" (in place), or NULL. */
+static char *window(char *log)
+{
+    char *s = strstr(log, "] MARK\n"), *e;
+
+    if (s == NULL)
+        return NULL;
+    s += 7;
+    e = strstr(s, "] END\n");
+    if (e != NULL)
+        *e = '\0';
+    return s;
+}
+
+/* First and last call numbers of each site inside the window (0 when none). */
+static void calls_in(const char *w, unsigned long lo[], unsigned long hi[])
+{
+    const char *p = w;
+    int s;
+
+    for (s = 0; s < KAC_FAULT_NSITES; s++)
+        lo[s] = hi[s] = 0;
+    while ((p = strstr(p, "fault: ")) != NULL) {
+        char site[32];
+        unsigned long n;
+
+        p += 7;
+        if (sscanf(p, "%31s #%lu", site, &n) != 2)
+            continue;
+        for (s = 0; s < KAC_FAULT_ANY; s++)
+            if (strcmp(site, kac_fault_site_name(s)) == 0) {
+                if (lo[s] == 0)
+                    lo[s] = n;
+                hi[s] = n;
+            }
+    }
+}
+
+static void check_status(int st, const char *what)
+{
+    if (st == 128 + SIGALRM)
+        fail_msg("%s: hung (no result in %d s)", what, CASE_TIMEOUT);
+    if (st > 128)
+        fail_msg("%s: crashed with signal %d", what, st - 128);
+    if (st != 0)
+        fail_msg("%s: failed (status %d)", what, st);
+}
+
+static void walk_one(const struct walk_alg *a)
+{
+    static const char *const errs[] = { "EIO", "EAGAIN", "EBUSY" };
+    static const char *const storms[] = { "any:*2:EBUSY", "any:*3:EAGAIN", "any:2+:EIO" };
+    unsigned long lo[KAC_FAULT_NSITES], hi[KAC_FAULT_NSITES], n, total = 0;
+    struct walk_case wc = { a, -1 };
+    char log[128], spec[64], what[160], *text, *w;
+    int s, e;
+    size_t i;
+
+    snprintf(log, sizeof(log), "%s/log", tmpdir);
+    /* Dry run: which calls does the operation make? */
+    check_status(run_child("trace", log, child_walk, &wc), a->label);
+    text = slurp(log);
+    w = window(text);
+    if (w == NULL)
+        fail_msg("%s: no MARK in the child's log %s", a->label, log);
+    calls_in(w, lo, hi);
+    free(text);
+    for (s = 0; s < KAC_FAULT_ANY; s++)
+        total += hi[s] ? hi[s] - lo[s] + 1 : 0;
+    printf("# %-18s AF_ALG calls:", a->label);
+    for (s = 0; s < KAC_FAULT_ANY; s++)
+        printf(" %s %lu", kac_fault_site_name(s), hi[s] ? hi[s] - lo[s] + 1 : 0);
+    printf("\n");
+    if (have_afalg && total == 0)
+        fail_msg("%s: AF_ALG present but the operation made no AF_ALG call", a->label);
+    /* The walk: each call of each site, each errno. */
+    for (s = 0; s < KAC_FAULT_ANY; s++) {
+        if (hi[s] == 0)
+            continue;
+        for (n = lo[s]; n <= hi[s] && n < lo[s] + MAX_N_PER_SITE; n++)
+            for (e = 0; e < 3; e++) {
+                /* By default one errno per call, rotating; all three when full. */
+                if (!full && (unsigned long)e != (n - lo[s] + (unsigned long)s) % 3)
+                    continue;
+                snprintf(spec, sizeof(spec), "%s:%lu:%s", kac_fault_site_name(s), n, errs[e]);
+                snprintf(what, sizeof(what), "%s KACCEL_FAULT=%s", a->label, spec);
+                wc.fault_site = s;
+                check_status(run_child(spec, log, child_walk, &wc), what);
+                text = slurp(log);
+                w = window(text);
+                if (w == NULL || strstr(w, "fault: inject") == NULL)
+                    fail_msg("%s: the fault did not fire inside the operation", what);
+                free(text);
+                ninjected++;
+            }
+    }
+    /* Storms over every call, the probe included: results only. */
+    wc.fault_site = -1;
+    for (i = 0; i < sizeof(storms) / sizeof(storms[0]); i++) {
+        if (!full && i != (size_t)(a - walk_algs) % (sizeof(storms) / sizeof(storms[0])))
+            continue;
+        snprintf(what, sizeof(what), "%s KACCEL_FAULT=%s", a->label, storms[i]);
+        check_status(run_child(storms[i], NULL, child_walk, &wc), what);
+    }
+}
+
+static void test_fault_walk(void **state)
+{
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < NWALK; i++)
+        walk_one(&walk_algs[i]);
+    printf("# %lu child processes, %lu injected faults\n", ncases, ninjected);
+    if (!have_afalg)
+        skip(); /* software results checked; no AF_ALG call to fail here */
+}
+
+/* ---- the switch itself (in this process's copy of the core) ------------ */
+
+static void test_switch(void **state)
+{
+    static const char *const bad[] = { "sendmsg", "sendmsg:1", "sendmsg:0:EIO", "foo:1:EIO",
+                                       "read:x:EIO", "read:1:EWHAT", "read:*:EIO",
+                                       "read:1:EIO,", "read:+:EIO" };
+    char buf[4];
+    size_t i;
+    int r;
+
+    (void)state;
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (kac_fault_configure(bad[i]) != -1)
+            fail_msg("KACCEL_FAULT=%s accepted", bad[i]);
+        assert_int_equal(kac_fault(KAC_FAULT_READ), 0);
+    }
+    assert_int_equal(kac_fault_configure("read:2:EIO,any:*4:EBUSY,sendmsg:3+:9,trace"), 4);
+    assert_int_equal(kac_fault(KAC_FAULT_READ), 0);          /* read 1, any 1 */
+    assert_int_equal(kac_fault(KAC_FAULT_READ), EIO);        /* read 2 */
+    assert_int_equal(kac_fault(KAC_FAULT_SOCKET), 0);        /* any 3 */
+    assert_int_equal(kac_fault(KAC_FAULT_BIND), EBUSY);      /* any 4 */
+    assert_int_equal(kac_fault(KAC_FAULT_SENDMSG), 0);       /* sendmsg 1 */
+    assert_int_equal(kac_fault(KAC_FAULT_SENDMSG), 0);
+    assert_int_equal(kac_fault(KAC_FAULT_SENDMSG), 9);       /* sendmsg 3 */
+    assert_int_equal(kac_fault(KAC_FAULT_SENDMSG), EBUSY);   /* any 8: first match wins */
+    assert_int_equal(kac_fault(KAC_FAULT_SENDMSG), 9);
+    assert_int_equal(kac_fault_calls(KAC_FAULT_SENDMSG), 5);
+    assert_int_equal(kac_fault_calls(KAC_FAULT_ANY), 9);
+    assert_int_equal(kac_fault_injected(), 5);
+    /* The wrappers fail as the system call would, without calling it. */
+    assert_int_equal(kac_fault_configure("socket:1+:EMFILE,read:1:EAGAIN"), 2);
+    errno = 0;
+    r = kac_sys_socket(AF_UNIX, SOCK_STREAM, 0);
+    assert_int_equal(r, -1);
+    assert_int_equal(errno, EMFILE);
+    assert_int_equal(kac_afalg_open("skcipher", "cbc(aes)", NULL, 0, 0), -EMFILE);
+    errno = 0;
+    assert_int_equal(kac_sys_read(-1, buf, sizeof(buf)), -1);
+    assert_int_equal(errno, EAGAIN);
+    assert_int_equal(kac_sys_read(-1, buf, sizeof(buf)), -1);
+    assert_int_equal(errno, EBADF); /* the real call */
+    /* Inert again: nothing counted. */
+    assert_int_equal(kac_fault_configure(NULL), 0);
+    assert_int_equal(kac_fault(KAC_FAULT_SOCKET), 0);
+    assert_int_equal(kac_fault_calls(KAC_FAULT_ANY), 0);
+}
+
+/* ---- session exhaustion on the device ---------------------------------- */
+
+#define NSESS 200
+
+static int child_sessions(const void *arg)
+{
+    static const char *const hw[] = { "kaccel-algorithms = all", "kaccel-min-offload = 0",
+                                      NULL };
+    static unsigned char in[MSG], out[MSG], ref[MSG];
+    EVP_CIPHER_CTX *x[NSESS];
+    EVP_CIPHER *c, *rc;
+    unsigned char key[16], iv[16];
+    uint64_t off, sws, before;
+    char drv[128];
+    struct kt t;
+    int i, n, fd0, fd1;
+
+    (void)arg;
+    kt_open(&t, hw);
+    if (have_afalg)
+        CHECK(kt_routed(&t, "AES-128-CBC", drv, sizeof(drv))
+                  && strcmp(drv, "virtio_crypto_aes_cbc") == 0,
+              "AES-128-CBC routed to %s, not virtio_crypto_aes_cbc", drv);
+    c = EVP_CIPHER_fetch(t.ctx, "AES-128-CBC", "provider=kaccel");
+    rc = EVP_CIPHER_fetch(t.ref, "AES-128-CBC", NULL);
+    CHECK(c != NULL && rc != NULL, "fetch AES-128-CBC");
+    fill(in, sizeof(in), 51);
+    fd0 = count_fds(NULL);
+    for (i = 0; i < NSESS; i++) {
+        EVP_CIPHER_CTX *r = EVP_CIPHER_CTX_new();
+
+        fill(key, sizeof(key), 1000 + (uint64_t)i);
+        fill(iv, sizeof(iv), 2000 + (uint64_t)i);
+        x[i] = EVP_CIPHER_CTX_new();
+        CHECK(x[i] != NULL && r != NULL && EVP_EncryptInit_ex2(x[i], c, key, iv, NULL)
+                  && EVP_CIPHER_CTX_set_padding(x[i], 0)
+                  && EVP_EncryptUpdate(x[i], out, &n, in, MSG) && n == MSG,
+              "context %d: encryption failed", i);
+        CHECK(EVP_EncryptInit_ex2(r, rc, key, iv, NULL) && EVP_CIPHER_CTX_set_padding(r, 0)
+                  && EVP_EncryptUpdate(r, ref, &n, in, MSG),
+              "reference");
+        CHECK(memcmp(out, ref, MSG) == 0, "context %d: wrong ciphertext", i);
+        EVP_CIPHER_CTX_free(r);
+    }
+    off = kt_stat(&t, "AES-128-CBC", "offload_ops");
+    sws = kt_stat(&t, "AES-128-CBC", "sw_session");
+    printf("# %d contexts alive: %llu offloaded, %llu sw_session, %d descriptors more\n",
+           NSESS, (unsigned long long)off, (unsigned long long)sws, count_fds(NULL) - fd0);
+    if (have_afalg) {
+        CHECK(off > 0 && sws > 0 && off + sws == NSESS,
+              "expected some offloaded and the rest sw_session: offload_ops %llu sw_session %llu",
+              (unsigned long long)off, (unsigned long long)sws);
+        CHECK(kt_stat(&t, "AES-128-CBC", "errors") >= sws, "session failures not counted");
+    }
+    for (i = 0; i < NSESS; i++)
+        EVP_CIPHER_CTX_free(x[i]);
+    fd1 = count_fds(NULL);
+    CHECK(fd0 == fd1, "descriptors: %d before, %d after freeing", fd0, fd1);
+    /* The device's sessions are back: a new context offloads. */
+    before = kt_stat(&t, "AES-128-CBC", "offload_ops");
+    x[0] = EVP_CIPHER_CTX_new();
+    CHECK(EVP_EncryptInit_ex2(x[0], c, key, iv, NULL) && EVP_CIPHER_CTX_set_padding(x[0], 0)
+              && EVP_EncryptUpdate(x[0], out, &n, in, MSG) && memcmp(out, ref, MSG) == 0,
+          "new context after freeing");
+    EVP_CIPHER_CTX_free(x[0]);
+    if (have_afalg)
+        CHECK(kt_stat(&t, "AES-128-CBC", "offload_ops") == before + 1,
+              "a new context after freeing did not offload");
+    EVP_CIPHER_free(c);
+    EVP_CIPHER_free(rc);
+    kt_close(&t);
+    return 0;
+}
+
+static void test_sessions(void **state)
+{
+    (void)state;
+    check_status(run_child(NULL, NULL, child_sessions, NULL), "session exhaustion");
+    if (!have_afalg)
+        skip();
+}
+
+/* ---- descriptor limit --------------------------------------------------- */
+
+#define NFD_CTX 20
+
+static int child_fdlimit(const void *arg)
+{
+    static unsigned char in[MSG], out[MSG], ref[MSG];
+    EVP_CIPHER_CTX *x[NFD_CTX];
+    EVP_CIPHER *c, *rc;
+    unsigned char key[16], iv[16];
+    struct rlimit old, lim;
+    int i, n, fd0, maxfd;
+    uint64_t off, sws;
+    struct kt t;
+
+    (void)arg;
+    kt_open(&t, walk_cnf);
+    c = EVP_CIPHER_fetch(t.ctx, "AES-128-CBC", "provider=kaccel");
+    rc = EVP_CIPHER_fetch(t.ref, "AES-128-CBC", NULL);
+    CHECK(c != NULL && rc != NULL, "fetch AES-128-CBC");
+    fill(in, sizeof(in), 61);
+    fd0 = count_fds(&maxfd);
+    CHECK(getrlimit(RLIMIT_NOFILE, &old) == 0, "getrlimit");
+    lim = old;
+    lim.rlim_cur = (rlim_t)maxfd + 1 + 5;
+    CHECK(setrlimit(RLIMIT_NOFILE, &lim) == 0, "setrlimit");
+    for (i = 0; i < NFD_CTX; i++) {
+        EVP_CIPHER_CTX *r = EVP_CIPHER_CTX_new();
+
+        fill(key, sizeof(key), 3000 + (uint64_t)i);
+        fill(iv, sizeof(iv), 4000 + (uint64_t)i);
+        x[i] = EVP_CIPHER_CTX_new();
+        CHECK(x[i] != NULL && r != NULL && EVP_EncryptInit_ex2(x[i], c, key, iv, NULL)
+                  && EVP_CIPHER_CTX_set_padding(x[i], 0)
+                  && EVP_EncryptUpdate(x[i], out, &n, in, MSG) && n == MSG,
+              "context %d: encryption failed at the descriptor limit", i);
+        CHECK(EVP_EncryptInit_ex2(r, rc, key, iv, NULL) && EVP_CIPHER_CTX_set_padding(r, 0)
+                  && EVP_EncryptUpdate(r, ref, &n, in, MSG),
+              "reference");
+        CHECK(memcmp(out, ref, MSG) == 0, "context %d: wrong ciphertext", i);
+        EVP_CIPHER_CTX_free(r);
+    }
+    /* A second round on the same contexts: backing off, still correct. */
+    for (i = 0; i < NFD_CTX; i++)
+        CHECK(EVP_EncryptUpdate(x[i], out, &n, in, MSG) && n == MSG, "context %d: round 2", i);
+    CHECK(setrlimit(RLIMIT_NOFILE, &old) == 0, "restore the limit");
+    off = kt_stat(&t, "AES-128-CBC", "offload_ops");
+    sws = kt_stat(&t, "AES-128-CBC", "sw_session");
+    printf("# descriptor limit %d: %llu offloaded, %llu sw_session\n", maxfd + 6,
+           (unsigned long long)off, (unsigned long long)sws);
+    if (have_afalg)
+        CHECK(off > 0 && sws > 0, "expected offload and sw_session at the descriptor limit");
+    for (i = 0; i < NFD_CTX; i++)
+        EVP_CIPHER_CTX_free(x[i]);
+    CHECK(count_fds(NULL) == fd0, "descriptors leaked at the limit");
+    EVP_CIPHER_free(c);
+    EVP_CIPHER_free(rc);
+    kt_close(&t);
+    return 0;
+}
+
+static void test_fd_limit(void **state)
+{
+    (void)state;
+    check_status(run_child(NULL, NULL, child_fdlimit, NULL), "descriptor limit");
+    if (!have_afalg)
+        skip();
+}
+
+/* ---- fork --------------------------------------------------------------- */
+
+/* Counts "fault: SITE" lines logged by pid after the line "test[pid] what". */
+static int count_calls(const char *log, int pid, const char *after, const char *site)
+{
+    char *text = NULL, *p, key[64];
+    FILE *f = fopen(log, "r");
+    long n;
+    int cnt = 0;
+
+    CHECK(f != NULL, "open %s", log);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    text = malloc((size_t)n + 1);
+    CHECK(text != NULL, "malloc");
+    n = (long)fread(text, 1, (size_t)n, f);
+    text[n] = '\0';
+    fclose(f);
+    snprintf(key, sizeof(key), "test[%d] %s\n", pid, after);
+    p = strstr(text, key);
+    CHECK(p != NULL, "no '%s' in the log", key);
+    snprintf(key, sizeof(key), "kaccel[%d] ", pid);
+    while ((p = strstr(p, key)) != NULL) {
+        char *e = strchr(p, '\n'), *q = strstr(p, "fault: ");
+
+        if (q != NULL && (e == NULL || q < e) && strncmp(q + 7, site, strlen(site)) == 0
+            && q[7 + strlen(site)] == ' ')
+            cnt++;
+        p += strlen(key);
+    }
+    free(text);
+    return cnt;
+}
+
+static int child_fork(const void *arg)
+{
+    static unsigned char in[3 * MSG], out[3 * MSG], ref[3 * MSG];
+    unsigned char key[16], iv[16], dg[32], rdg[32];
+    const char *log = getenv(KACCEL_ENV_DEBUG);
+    EVP_CIPHER_CTX *x, *r;
+    EVP_MD_CTX *d;
+    EVP_CIPHER *c, *rc;
+    EVP_MD *md;
+    unsigned int dl;
+    struct kt t;
+    int n, st, fd0;
+    pid_t parent = getpid(), pid;
+
+    (void)arg;
+    kt_open(&t, walk_cnf);
+    fill(key, sizeof(key), 71);
+    fill(iv, sizeof(iv), 72);
+    fill(in, sizeof(in), 73);
+    c = EVP_CIPHER_fetch(t.ctx, "AES-128-CBC", "provider=kaccel");
+    rc = EVP_CIPHER_fetch(t.ref, "AES-128-CBC", NULL);
+    md = EVP_MD_fetch(t.ctx, "SHA2-256", "provider=kaccel");
+    CHECK(c != NULL && rc != NULL && md != NULL, "fetch");
+    r = EVP_CIPHER_CTX_new();
+    CHECK(EVP_EncryptInit_ex2(r, rc, key, iv, NULL) && EVP_CIPHER_CTX_set_padding(r, 0)
+              && EVP_EncryptUpdate(r, ref, &n, in, 3 * MSG),
+          "reference");
+    EVP_CIPHER_CTX_free(r);
+    CHECK(EVP_Digest(in, 2 * MSG, rdg, &dl, EVP_sha256(), NULL), "reference digest");
+    fd0 = count_fds(NULL);
+    x = EVP_CIPHER_CTX_new();
+    d = EVP_MD_CTX_new();
+    CHECK(EVP_EncryptInit_ex2(x, c, key, iv, NULL) && EVP_CIPHER_CTX_set_padding(x, 0)
+              && EVP_EncryptUpdate(x, out, &n, in, MSG) && memcmp(out, ref, MSG) == 0,
+          "parent: first block");
+    CHECK(EVP_DigestInit_ex2(d, md, NULL) && EVP_DigestUpdate(d, in, MSG), "parent: digest");
+    if (have_afalg)
+        CHECK(kt_stat(&t, "AES-128-CBC", "offload_ops") == 1
+                  && kt_stat(&t, "SHA2-256", "offload_ops") == 0,
+              "parent: the first block was not offloaded");
+    mark("FORK");
+    fflush(NULL);
+    pid = fork();
+    CHECK(pid >= 0, "fork");
+    if (pid == 0) {
+        /* The child continues the parent's CBC chain on its own socket. */
+        mark("CHILD");
+        CHECK(EVP_EncryptUpdate(x, out + MSG, &n, in + MSG, MSG)
+                  && memcmp(out + MSG, ref + MSG, MSG) == 0,
+              "child: wrong ciphertext after fork");
+        /* A digest the parent's kernel socket holds cannot go on: a clean failure. */
+        ERR_clear_error();
+        if (EVP_DigestUpdate(d, in + MSG, MSG) && EVP_DigestFinal_ex(d, dg, &dl))
+            CHECK(memcmp(dg, rdg, 32) == 0, "child: wrong digest after fork");
+        else
+            CHECK(ERR_peek_error() != 0, "child: digest failed without an error");
+        if (have_afalg) {
+            CHECK(count_calls(log, getpid(), "CHILD", "socket") >= 1
+                      && count_calls(log, getpid(), "CHILD", "accept") >= 1,
+                  "child: no socket of its own was opened");
+            CHECK(kt_stat(&t, "AES-128-CBC", "offload_ops") == 2, "child: not offloaded");
+        }
+        EVP_CIPHER_CTX_free(x);
+        EVP_MD_CTX_free(d);
+        fflush(NULL);
+        _exit(0);
+    }
+    CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+          "the forked child failed (status %#x)", st);
+    /* The parent goes on where it was, on its own socket, unaffected. */
+    CHECK(EVP_EncryptUpdate(x, out + MSG, &n, in + MSG, 2 * MSG)
+              && memcmp(out + MSG, ref + MSG, 2 * MSG) == 0,
+          "parent: wrong ciphertext after the child ran");
+    CHECK(EVP_DigestUpdate(d, in + MSG, MSG) && EVP_DigestFinal_ex(d, dg, &dl)
+              && memcmp(dg, rdg, 32) == 0,
+          "parent: wrong digest after the child ran");
+    if (have_afalg) {
+        CHECK(count_calls(log, parent, "FORK", "socket") == 0,
+              "parent: reopened its socket after fork");
+        CHECK(kt_stat(&t, "AES-128-CBC", "offload_ops") == 2
+                  && kt_stat(&t, "SHA2-256", "offload_ops") == 1,
+              "parent: stopped offloading after fork");
+    }
+    EVP_CIPHER_CTX_free(x);
+    EVP_MD_CTX_free(d);
+    CHECK(count_fds(NULL) == fd0, "parent: descriptors leaked");
+    EVP_CIPHER_free(c);
+    EVP_CIPHER_free(rc);
+    EVP_MD_free(md);
+    kt_close(&t);
+    return 0;
+}
+
+static void test_fork(void **state)
+{
+    char log[128];
+
+    (void)state;
+    snprintf(log, sizeof(log), "%s/log", tmpdir);
+    check_status(run_child("trace", log, child_fork, NULL), "fork");
+    if (!have_afalg)
+        skip();
+}
+
+/* ---- main ----------------------------------------------------------------- */
+
+static int cleanup(void **state)
+{
+    char path[128];
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/log", tmpdir);
+    unlink(path);
+    rmdir(tmpdir);
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_switch),
+        cmocka_unit_test(test_fault_walk),
+        cmocka_unit_test(test_sessions),
+        cmocka_unit_test(test_fd_limit),
+        cmocka_unit_test(test_fork),
+    };
+    const char *req = getenv("KACCEL_REQUIRE_AFALG");
+
+    (void)kactest_seed; /* deterministic data: nothing random here */
+    /* This process's copy of the switch stays inert: KACCEL_FAULT is for the children. */
+    unsetenv("KACCEL_FAULT");
+    have_afalg = kac_afalg_available();
+    full = getenv("KACCEL_TEST_FAULTS_FULL") != NULL
+           && strcmp(getenv("KACCEL_TEST_FAULTS_FULL"), "1") == 0;
+    if (!have_afalg && req != NULL && strcmp(req, "1") == 0)
+        kac_test_need_afalg("test_faults"); /* fails */
+    snprintf(tmpdir, sizeof(tmpdir), "/tmp/kac-faults-XXXXXX");
+    if (mkdtemp(tmpdir) == NULL) {
+        perror("mkdtemp");
+        return 1;
+    }
+    return cmocka_run_group_tests(tests, NULL, cleanup);
+}
