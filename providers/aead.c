@@ -60,6 +60,7 @@
 
 #include "../src/backend/afalg/aead.h"
 #include "../src/backend/afalg/session.h"
+#include "../src/backend/afalg/uring.h"
 #include "../src/core/error.h"
 #include "../src/core/log.h"
 #include "prov.h"
@@ -124,6 +125,7 @@ struct kac_actx {
 
     struct kac_afalg_sess sess;
     unsigned sess_authsize;
+    struct kac_ureq req;   /* the session's request (one in flight per context) */
 };
 
 static OSSL_FUNC_cipher_freectx_fn kac_aead_freectx;
@@ -171,6 +173,7 @@ static void kac_aead_freectx(void *vctx)
 
     if (c == NULL)
         return;
+    kac_uq_quiesce(&c->req);
     kac_afalg_sess_close(&c->sess);
     EVP_CIPHER_CTX_free(c->sw);
     OPENSSL_clear_free(c->aad, c->aadcap);
@@ -197,6 +200,7 @@ static void *kac_aead_dupctx(void *vctx)
         return NULL;
     *c = *src;
     kac_afalg_sess_init(&c->sess); /* the copy opens its own socket */
+    memset(&c->req, 0, sizeof(c->req));
     c->sess_authsize = 0;
     c->aad = dup_buf(src->aad, src->aadcap);
     c->copy = dup_buf(src->copy, src->copycap);
@@ -420,6 +424,7 @@ static int kernel_op(struct kac_actx *c, const unsigned char *kiv, size_t kivlen
                      size_t len, unsigned char *tag, size_t taglen, unsigned char *out,
                      enum kac_why *why)
 {
+    struct kac_uq *q;
     int err = 0, fd, r;
 
     if (c->sess_authsize != taglen)
@@ -433,7 +438,16 @@ static int kernel_op(struct kac_actx *c, const unsigned char *kiv, size_t kivlen
         return -(err ? err : EIO);
     }
     c->sess_authsize = (unsigned)taglen;
-    r = kac_afalg_aead(fd, c->enc, kiv, kivlen, aad, aadlen, in, len, tag, taglen, out);
+    q = kac_uq_get(c->prov->cfg.queue_depth);
+    if (q != NULL)
+        r = kac_afalg_aead_queued(q, &c->req, fd, c->enc, kiv, kivlen, aad, aadlen, in, len, tag,
+                                  taglen, out);
+    else
+        r = kac_afalg_aead(fd, c->enc, kiv, kivlen, aad, aadlen, in, len, tag, taglen, out);
+    if (r == KAC_UQ_FULL) {
+        *why = KAC_WHY_QUEUE_FULL; /* bounded in flight: software, no error */
+        return -EAGAIN;
+    }
     if (r == 0 || r == -EBADMSG) {
         kac_stats_offload(c->alg->id, aadlen + len);
         return r;

@@ -24,6 +24,7 @@
 
 #include "../src/backend/afalg/afalg.h"
 #include "../src/backend/afalg/session.h"
+#include "../src/backend/afalg/uring.h"
 #include "../src/core/error.h"
 #include "../src/core/fork.h"
 #include "../src/core/log.h"
@@ -40,6 +41,7 @@ struct kac_cctx {
     int pad;
     int tls;                  /* tls-version set: records are handled by software */
     int finished;             /* final called; update needs a new init */
+    int queue_full;           /* the last offload found this thread's queue full */
     int sw_stale;             /* sw's IV lags kaccel's after an offload */
     size_t keylen;
     unsigned char key[64];
@@ -49,6 +51,7 @@ struct kac_cctx {
     unsigned char ks[KAC_BLOCK];  /* CTR: keystream of the last partial block */
     unsigned int num;             /* CTR: bytes of ks used */
     struct kac_afalg_sess sess;   /* AF_ALG operation socket */
+    struct kac_ureq req;          /* its request (one in flight per context) */
 };
 
 static OSSL_FUNC_cipher_freectx_fn kac_cipher_freectx;
@@ -96,6 +99,7 @@ static void kac_cipher_freectx(void *vctx)
 
     if (c == NULL)
         return;
+    kac_uq_quiesce(&c->req);
     kac_afalg_sess_close(&c->sess);
     EVP_CIPHER_CTX_free(c->sw);
     OPENSSL_clear_free(c, sizeof(*c));
@@ -109,6 +113,7 @@ static void *kac_cipher_dupctx(void *vctx)
         return NULL;
     *c = *src;
     kac_afalg_sess_init(&c->sess); /* the copy opens its own socket when it offloads */
+    memset(&c->req, 0, sizeof(c->req));
     c->sw = EVP_CIPHER_CTX_new();
     if (c->sw == NULL || !EVP_CIPHER_CTX_copy(c->sw, src->sw)) {
         EVP_CIPHER_CTX_free(c->sw);
@@ -231,6 +236,35 @@ static int run_software(struct kac_cctx *c, unsigned char *out, const unsigned c
 }
 
 /*
+ * One chunk through the kernel: queued on this thread's io_uring (an ASYNC
+ * job pauses until it completes; batching across jobs), or a plain
+ * sendmsg+read when io_uring is unusable.  A full queue returns -EAGAIN with
+ * c->queue_full set (a real EAGAIN leaves it clear): the caller goes to
+ * software without touching the socket.
+ */
+static int offload_chunk(struct kac_cctx *c, int fd, const unsigned char *src, size_t n,
+                         unsigned char *dst)
+{
+    size_t ivlen = c->alg->mode == KAC_MODE_ECB ? 0 : KAC_BLOCK;
+    struct kac_uq *q = kac_uq_get(c->prov->cfg.queue_depth);
+    struct iovec in = { (void *)src, n }, out = { dst, n };
+    int r;
+
+    c->queue_full = 0;
+    if (q == NULL)
+        return kac_afalg_cipher(fd, c->enc, c->iv, ivlen, src, n, dst);
+    r = kac_uq_queue(q, &c->req, fd, c->enc, c->iv, ivlen, -1, &in, 1, &out, 1);
+    if (r == KAC_UQ_FULL) {
+        c->queue_full = 1;
+        return -EAGAIN;
+    }
+    if (r < 0)
+        return r;
+    r = kac_uq_wait(&c->req);
+    return r < 0 ? r : 0;
+}
+
+/*
  * Offloads len bytes (whole blocks, or one XTS data unit) in chunks through
  * the context's AF_ALG socket.  Returns the bytes done; on error *err is set
  * and out is untouched past the bytes done, even in place.
@@ -240,10 +274,12 @@ static size_t run_offload(struct kac_cctx *c, unsigned char *out, const unsigned
 {
     unsigned char save[KAC_BLOCK], *bounce = NULL;
     size_t done = 0;
-    int fd = kac_afalg_sess_fd(&c->sess, "skcipher",
+    int fd;
+
+    c->queue_full = 0;
+    fd = kac_afalg_sess_fd(&c->sess, "skcipher",
                                kac_route_driver(&c->prov->router, c->alg->id), c->key,
                                c->keylen, 0, err);
-
     if (fd < 0)
         return 0;
     while (done < len) {
@@ -262,13 +298,13 @@ static size_t run_offload(struct kac_cctx *c, unsigned char *out, const unsigned
             memcpy(bounce, src, n);
             src = bounce;
         }
-        r = kac_afalg_cipher(fd, c->enc, c->iv, c->alg->mode == KAC_MODE_ECB ? 0 : KAC_BLOCK,
-                             src, n, dst);
+        r = offload_chunk(c, fd, src, n, dst);
         if (r < 0) {
             if (inplace)
                 memcpy(dst, bounce, n); /* restore the input for the software retry */
             *err = -r;
-            kac_afalg_sess_close(&c->sess);
+            if (!c->queue_full) /* a full queue says nothing about the socket */
+                kac_afalg_sess_close(&c->sess);
             break;
         }
         switch (c->alg->mode) {
@@ -311,10 +347,14 @@ static int run(struct kac_cctx *c, unsigned char *out, const unsigned char *in, 
         }
         if (done > 0)
             kac_stats_offload(id, done);
-        why = c->sess.open_failed ? KAC_WHY_SESSION : KAC_WHY_OP_ERROR;
-        kac_stats_error(id);
-        KAC_DBG("%s: offload failed after %zu of %zu bytes (%s): software", c->alg->name, done,
-                len, strerror(err));
+        if (c->queue_full) {
+            why = KAC_WHY_QUEUE_FULL; /* bounded in flight: no error, no blocking */
+        } else {
+            why = c->sess.open_failed ? KAC_WHY_SESSION : KAC_WHY_OP_ERROR;
+            kac_stats_error(id);
+            KAC_DBG("%s: offload failed after %zu of %zu bytes (%s): software", c->alg->name,
+                    done, len, strerror(err));
+        }
     }
     kac_stats_software(id, why, len - done);
     if (!run_software(c, out + done, in + done, len - done)) {

@@ -20,6 +20,7 @@
 
 #include <kaccel/kaccel.h>
 
+#include "../src/backend/afalg/uring.h"
 #include "../src/core/error.h"
 #include "../src/core/fork.h"
 #include "../src/core/log.h"
@@ -72,6 +73,20 @@ static const OSSL_PARAM *kac_gettable_params(void *provctx)
     return params;
 }
 
+/* The algorithm counters, then the io_uring queue's ("io_uring requests=N submits=N ..."). */
+static size_t stats_text(char *buf, size_t len)
+{
+    struct kac_uq_stats q;
+    size_t n = kac_stats_format(buf, len);
+    int r;
+
+    kac_uq_stats(&q);
+    r = snprintf(n < len ? buf + n : NULL, n < len ? len - n : 0,
+                 "io_uring requests=%llu submits=%llu reaps=%llu pauses=%llu batch_max=%llu\n",
+                 q.requests, q.submits, q.reaps, q.pauses, q.batch_max);
+    return n + (r > 0 ? (size_t)r : 0);
+}
+
 /* Sets a utf8 parameter from a formatter with snprintf semantics. */
 static int set_text(OSSL_PARAM *p, size_t (*fmt)(char *buf, size_t len))
 {
@@ -116,7 +131,7 @@ static int kac_get_params(void *provctx, OSSL_PARAM params[])
     if (p != NULL && !OSSL_PARAM_set_size_t(p, prov->cfg.min_offload))
         return 0;
     p = OSSL_PARAM_locate(params, KACCEL_PARAM_STATS);
-    if (p != NULL && !set_text(p, kac_stats_format))
+    if (p != NULL && !set_text(p, stats_text))
         return 0;
     p = OSSL_PARAM_locate(params, KACCEL_PARAM_ROUTES);
     if (p != NULL) {
@@ -264,7 +279,7 @@ static void dump_stats(void)
 
     if (path == NULL || *path == '\0')
         return;
-    need = kac_stats_format(NULL, 0) + 1;
+    need = stats_text(NULL, 0) + 1;
     buf = malloc(need);
     fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (buf == NULL || fd < 0 || (f = fdopen(fd, "a")) == NULL) {
@@ -273,7 +288,7 @@ static void dump_stats(void)
         free(buf);
         return;
     }
-    kac_stats_format(buf, need);
+    stats_text(buf, need);
     fprintf(f, "# kaccel %s pid %d\n%s", KACCEL_VERSION_STR, (int)getpid(), buf);
     fclose(f);
     free(buf);

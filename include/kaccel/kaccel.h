@@ -32,6 +32,7 @@
 #define KACCEL_CNF_MIN_OFFLOAD_ALGS "kaccel-min-offload-algs" /* ALG:BYTES, ... */
 #define KACCEL_CNF_AFALG_DRIVERS "kaccel-afalg-drivers" /* auto | any | driver list */
 #define KACCEL_CNF_ALGORITHMS    "kaccel-algorithms"    /* auto | all | name list */
+#define KACCEL_CNF_QUEUE_DEPTH   "kaccel-queue-depth"   /* requests in flight per thread */
 
 /* Provider parameters (OSSL_PROVIDER_get_params) beyond the standard ones. */
 #define KACCEL_PARAM_BACKENDS    "kaccel-backends"      /* utf8 string: backends in force */

@@ -23,6 +23,30 @@ struct row {
     uint64_t v[NFIELDS];
 };
 
+/* io_uring queue totals: requests, submits, reaps, pauses, largest batch. */
+static const char *const qfields[] = { "requests", "submits", "reaps", "pauses", "batch_max" };
+static uint64_t qtot[5];
+
+static void add_queue_line(char *line)
+{
+    char *tok, *save = NULL;
+    size_t i;
+
+    for (tok = strtok_r(line, " \n", &save); tok != NULL; tok = strtok_r(NULL, " \n", &save)) {
+        char *eq = strchr(tok, '=');
+
+        if (eq == NULL)
+            continue;
+        *eq = '\0';
+        for (i = 0; i < 5; i++)
+            if (strcmp(tok, qfields[i]) == 0) {
+                uint64_t v = strtoull(eq + 1, NULL, 10);
+
+                qtot[i] = i == 4 ? (v > qtot[i] ? v : qtot[i]) : qtot[i] + v;
+            }
+    }
+}
+
 static int add_file(const char *path, struct row *rows, int *nrows, int *procs)
 {
     FILE *f = fopen(path, "re");
@@ -42,6 +66,10 @@ static int add_file(const char *path, struct row *rows, int *nrows, int *procs)
         }
         if (sscanf(line, "%31s", name) != 1)
             continue;
+        if (strcmp(name, "io_uring") == 0) {
+            add_queue_line(line + strlen(name));
+            continue;
+        }
         for (r = 0; r < *nrows && strcmp(rows[r].name, name) != 0; r++)
             ;
         if (r == *nrows) {
@@ -92,6 +120,12 @@ static void print(FILE *out, const struct row *rows, int nrows, int procs)
             fprintf(out, "%serrors=%llu", any ? " " : "", (unsigned long long)v[NFIELDS - 1]);
         fputc('\n', out);
     }
+    if (qtot[0] > 0)
+        fprintf(out, "io_uring: %llu requests in %llu submissions (%.2f per submit), %llu job "
+                     "pauses, largest batch %llu\n",
+                (unsigned long long)qtot[0], (unsigned long long)qtot[1],
+                qtot[1] ? (double)qtot[0] / (double)qtot[1] : 0.0, (unsigned long long)qtot[3],
+                (unsigned long long)qtot[4]);
 }
 
 int kac_cli_stats(int argc, char **argv, FILE *out)

@@ -16,6 +16,7 @@ const char *const kac_config_keys[] = {
     KACCEL_CNF_MIN_OFFLOAD_ALGS,
     KACCEL_CNF_AFALG_DRIVERS,
     KACCEL_CNF_ALGORITHMS,
+    KACCEL_CNF_QUEUE_DEPTH,
     NULL,
 };
 
@@ -51,6 +52,7 @@ void kac_config_defaults(struct kac_config *cfg)
     cfg->backends[0] = KAC_BACKEND_AFALG;
     cfg->nbackends = 1;
     cfg->min_offload = KAC_DEFAULT_MIN_OFFLOAD;
+    cfg->queue_depth = KAC_DEFAULT_QUEUE_DEPTH;
 }
 
 int kac_parse_size(const char *s, size_t *out)
@@ -382,6 +384,17 @@ int kac_config_set(struct kac_config *cfg, const char *key, const char *value,
         return set_drivers(cfg, key, value, err, errlen);
     if (strcmp(key, KACCEL_CNF_ALGORITHMS) == 0)
         return set_algorithms(cfg, key, value, err, errlen);
+    if (strcmp(key, KACCEL_CNF_QUEUE_DEPTH) == 0) {
+        size_t v;
+
+        if (!kac_parse_size(value, &v) || v < 1 || v > KAC_MAX_QUEUE_DEPTH) {
+            snprintf(err, errlen, "%s = \"%s\": not a request count from 1 to %d", key, value,
+                     KAC_MAX_QUEUE_DEPTH);
+            return 0;
+        }
+        cfg->queue_depth = (unsigned)v;
+        return 1;
+    }
     snprintf(err, errlen, "%s = \"%s\": unknown key", key, value);
     return 0;
 }

@@ -39,12 +39,15 @@ struct kac_config {
     unsigned char alg_listed[KAC_ALG_COUNT];         /* KAC_ALGS_LIST */
     size_t alg_min_offload[KAC_ALG_COUNT];           /* per-algorithm override */
     unsigned char alg_min_set[KAC_ALG_COUNT];
+    unsigned queue_depth;                            /* requests in flight per thread */
 };
 
 /* Keys the provider asks the core for, NULL-terminated. */
 extern const char *const kac_config_keys[];
 
 #define KAC_DEFAULT_MIN_OFFLOAD 4096
+#define KAC_DEFAULT_QUEUE_DEPTH 64
+#define KAC_MAX_QUEUE_DEPTH 4096
 
 void kac_config_defaults(struct kac_config *cfg);
 

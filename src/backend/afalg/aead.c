@@ -101,3 +101,42 @@ out:
         free(aadout);
     return r;
 }
+
+int kac_afalg_aead_queued(struct kac_uq *q, struct kac_ureq *r, int opfd, int enc,
+                          const unsigned char *iv, size_t ivlen, const unsigned char *aad,
+                          size_t aadlen, const unsigned char *in, size_t len, unsigned char *tag,
+                          size_t taglen, unsigned char *out)
+{
+    unsigned char aadstack[512], *aadout = aadstack;
+    struct iovec siov[3] = { { 0 } }, riov[3] = { { 0 } };
+    int sn = 0, rn = 0, res;
+
+    if (ivlen > KAC_AEAD_MAX_IV || taglen == 0 || aadlen > KAC_AFALG_AEAD_MAX
+        || len > KAC_AFALG_AEAD_MAX || aadlen + len + taglen > KAC_AFALG_AEAD_MAX)
+        return -EMSGSIZE;
+    if (!enc && aadlen + len == 0)
+        return -EINVAL;
+    if (aadlen > sizeof(aadstack) && (aadout = malloc(aadlen)) == NULL)
+        return -ENOMEM;
+    /* The same layout as the synchronous path: AAD || data (|| tag to decrypt). */
+    if (aadlen > 0)
+        siov[sn++] = (struct iovec){ (void *)aad, aadlen };
+    if (len > 0)
+        siov[sn++] = (struct iovec){ (void *)in, len };
+    if (!enc)
+        siov[sn++] = (struct iovec){ tag, taglen };
+    if (aadlen > 0)
+        riov[rn++] = (struct iovec){ aadout, aadlen };
+    if (len > 0)
+        riov[rn++] = (struct iovec){ out, len };
+    if (enc)
+        riov[rn++] = (struct iovec){ tag, taglen };
+    res = kac_uq_queue(q, r, opfd, enc, iv, ivlen, (long)aadlen, siov, sn, riov, rn);
+    if (res == 0) {
+        res = kac_uq_wait(r); /* aadout lives on this stack until completion */
+        res = res < 0 ? res : 0;
+    }
+    if (aadout != aadstack)
+        free(aadout);
+    return res;
+}

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "afalg.h"
+#include "uring.h"
 
 /* Largest AAD + data + tag one operation sends (well below the socket buffer). */
 #define KAC_AFALG_AEAD_MAX KAC_AFALG_MAX_CHUNK
@@ -27,5 +28,15 @@
 int kac_afalg_aead(int opfd, int enc, const unsigned char *iv, size_t ivlen,
                    const unsigned char *aad, size_t aadlen, const unsigned char *in, size_t len,
                    unsigned char *tag, size_t taglen, unsigned char *out);
+
+/*
+ * The same operation through this thread's io_uring queue (see uring.h): an
+ * ASYNC job pauses until it completes.  Returns as kac_afalg_aead(), or
+ * KAC_UQ_FULL when the queue is full (nothing was sent).
+ */
+int kac_afalg_aead_queued(struct kac_uq *q, struct kac_ureq *r, int opfd, int enc,
+                          const unsigned char *iv, size_t ivlen, const unsigned char *aad,
+                          size_t aadlen, const unsigned char *in, size_t len, unsigned char *tag,
+                          size_t taglen, unsigned char *out);
 
 #endif

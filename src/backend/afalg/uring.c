@@ -1,0 +1,400 @@
+#include "uring.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+#include <linux/if_alg.h>
+
+#include <liburing.h>
+#include <openssl/async.h>
+
+#include "core/fork.h"
+#include "fault.h"
+#include "core/log.h"
+
+#ifndef SOL_ALG
+#define SOL_ALG 279
+#endif
+
+/* Unsubmitted requests that trigger a submit even while others are in flight. */
+#define KAC_UQ_BATCH 16
+/* Ring size floor, so that later, larger kaccel-queue-depth settings fit. */
+#define KAC_UQ_MIN_CAPACITY 64
+/* Marks the SENDMSG half of a request in user_data. */
+#define KAC_UQ_SEND_TAG ((uintptr_t)1)
+
+struct kac_uq {
+    struct io_uring ring;
+    int efd;                  /* registered eventfd: signalled on completions */
+    unsigned gen;             /* fork generation */
+    unsigned depth;           /* requests queued + in flight, at most (configured) */
+    unsigned capacity;        /* what the ring and pending[] were sized for */
+    unsigned queued;          /* in the submission ring */
+    unsigned inflight;        /* submitted, not reaped */
+    unsigned unclaimed;       /* reaped, not yet seen by their owner */
+    struct kac_ureq **pending; /* queued requests (to fail them if submit fails) */
+};
+
+static __thread struct kac_uq *tls_q;
+static __thread int tls_unusable;
+static pthread_key_t uq_key;
+static pthread_once_t uq_once = PTHREAD_ONCE_INIT;
+/* Key of kaccel's wait fds in ASYNC wait contexts. */
+static const char kac_wait_key;
+
+static struct {
+    unsigned long long requests, submits, reaps, pauses, batch_max;
+} stats;
+
+#define STAT_ADD(f, v) __atomic_fetch_add(&stats.f, (v), __ATOMIC_RELAXED)
+
+void kac_uq_stats(struct kac_uq_stats *out)
+{
+    out->requests = __atomic_load_n(&stats.requests, __ATOMIC_RELAXED);
+    out->submits = __atomic_load_n(&stats.submits, __ATOMIC_RELAXED);
+    out->reaps = __atomic_load_n(&stats.reaps, __ATOMIC_RELAXED);
+    out->pauses = __atomic_load_n(&stats.pauses, __ATOMIC_RELAXED);
+    out->batch_max = __atomic_load_n(&stats.batch_max, __ATOMIC_RELAXED);
+}
+
+static void complete(struct kac_uq *q, struct kac_ureq *r, int res)
+{
+    r->res = res;
+    r->state = KAC_UREQ_DONE;
+    q->unclaimed++;
+}
+
+/* Processes every available completion; waits for one first when wait is set. */
+static int reap(struct kac_uq *q, int wait)
+{
+    struct io_uring_cqe *cqe;
+    int n = 0;
+
+    if (wait && q->inflight > 0) {
+        int r = io_uring_wait_cqe(&q->ring, &cqe);
+
+        if (r < 0 && r != -EINTR)
+            return r;
+    }
+    while (io_uring_peek_cqe(&q->ring, &cqe) == 0) {
+        uintptr_t ud = (uintptr_t)io_uring_cqe_get_data(cqe);
+        struct kac_ureq *r = (struct kac_ureq *)(ud & ~KAC_UQ_SEND_TAG);
+        int res = cqe->res;
+
+        io_uring_cqe_seen(&q->ring, cqe);
+        if (r == NULL)
+            continue;
+        if (ud & KAC_UQ_SEND_TAG) {
+            /* Only a failed SENDMSG posts (CQE_SKIP_SUCCESS); its READ is cancelled. */
+            r->res = res < 0 ? res : -EIO;
+            continue;
+        }
+        n++;
+        q->inflight--;
+        if (r->res < 0)
+            complete(q, r, r->res);
+        else if (res >= 0 && (size_t)res != r->outlen)
+            complete(q, r, -EIO);
+        else
+            complete(q, r, res);
+    }
+    if (n > 0)
+        STAT_ADD(reaps, 1);
+    return n;
+}
+
+static void flush(struct kac_uq *q)
+{
+    unsigned n = q->queued, i;
+    int r;
+
+    if (n == 0)
+        return;
+    r = io_uring_submit(&q->ring);
+    if (r < 0 && (r == -EAGAIN || r == -EBUSY)) {
+        reap(q, 0); /* make room in the completion ring, then once more */
+        r = io_uring_submit(&q->ring);
+    }
+    STAT_ADD(submits, 1);
+    if (r < 0) {
+        /* The queued requests never reached the kernel: they fail (-> software). */
+        KAC_DBG("io_uring submit failed: %d", r);
+        for (i = 0; i < n; i++)
+            complete(q, q->pending[i], r);
+        q->queued = 0;
+        return;
+    }
+    if (n > stats.batch_max)
+        __atomic_store_n(&stats.batch_max, n, __ATOMIC_RELAXED);
+    q->inflight += n;
+    q->queued = 0;
+}
+
+static void uq_free(struct kac_uq *q, int drain)
+{
+    int tries;
+
+    if (q == NULL)
+        return;
+    if (drain) {
+        flush(q);
+        for (tries = 0; q->inflight > 0 && tries < 50; tries++) {
+            struct __kernel_timespec ts = { .tv_sec = 0, .tv_nsec = 100000000 };
+            struct io_uring_cqe *cqe;
+
+            if (io_uring_wait_cqe_timeout(&q->ring, &cqe, &ts) == 0)
+                reap(q, 0);
+        }
+    }
+    io_uring_queue_exit(&q->ring);
+    close(q->efd);
+    free(q->pending);
+    free(q);
+}
+
+/* Thread exit: requests still in flight complete before the ring goes. */
+static void uq_destroy(void *p)
+{
+    uq_free(p, 1);
+    tls_q = NULL;
+}
+
+static void uq_key_init(void)
+{
+    pthread_key_create(&uq_key, uq_destroy);
+}
+
+struct kac_uq *kac_uq_get(unsigned depth)
+{
+    struct kac_uq *q = tls_q;
+    unsigned gen = kac_fork_gen();
+
+    if (q != NULL && q->gen != gen) {
+        /* A child after fork: the parent's ring and requests are not ours. */
+        KAC_DBG("io_uring: fork detected, rebuilding this thread's queue");
+        uq_free(q, 0);
+        q = tls_q = NULL;
+        pthread_setspecific(uq_key, NULL);
+    }
+    if (q != NULL) {
+        /* The queue is per thread; the limit is the configuration in force. */
+        q->depth = depth < q->capacity ? depth : q->capacity;
+        return q;
+    }
+    if (tls_unusable)
+        return NULL;
+    pthread_once(&uq_once, uq_key_init);
+    q = calloc(1, sizeof(*q));
+    if (q == NULL)
+        goto fail;
+    q->capacity = depth > KAC_UQ_MIN_CAPACITY ? depth : KAC_UQ_MIN_CAPACITY;
+    if ((q->pending = calloc(q->capacity, sizeof(*q->pending))) == NULL)
+        goto fail;
+    q->depth = depth;
+    q->gen = gen;
+    q->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (q->efd < 0)
+        goto fail;
+    if (io_uring_queue_init(2 * q->capacity, &q->ring, 0) < 0) {
+        close(q->efd);
+        goto fail;
+    }
+    if (io_uring_register_eventfd(&q->ring, q->efd) < 0) {
+        io_uring_queue_exit(&q->ring);
+        close(q->efd);
+        goto fail;
+    }
+    tls_q = q;
+    pthread_setspecific(uq_key, q);
+    KAC_DBG("io_uring: queue of depth %u for this thread", depth);
+    return q;
+fail:
+    KAC_DBG("io_uring unusable (%s): synchronous AF_ALG", strerror(errno));
+    if (q != NULL)
+        free(q->pending);
+    free(q);
+    tls_unusable = 1;
+    return NULL;
+}
+
+static void put_cmsg(struct msghdr *m, struct cmsghdr **c, int type, const void *data, size_t len)
+{
+    *c = *c == NULL ? CMSG_FIRSTHDR(m) : CMSG_NXTHDR(m, *c);
+    (*c)->cmsg_level = SOL_ALG;
+    (*c)->cmsg_type = type;
+    (*c)->cmsg_len = CMSG_LEN(len);
+    memcpy(CMSG_DATA(*c), data, len);
+}
+
+int kac_uq_queue(struct kac_uq *q, struct kac_ureq *r, int fd, int enc,
+                 const unsigned char *iv, size_t ivlen, long assoclen,
+                 const struct iovec *siov, int sn, const struct iovec *riov, int rn)
+{
+    size_t outlen = 0;
+    int i;
+    struct io_uring_sqe *s1, *s2;
+    struct cmsghdr *c = NULL;
+    size_t clen = CMSG_SPACE(sizeof(__u32));
+    __u32 op = enc ? ALG_OP_ENCRYPT : ALG_OP_DECRYPT;
+    unsigned async = ASYNC_get_current_job() != NULL ? IOSQE_ASYNC : 0;
+
+    int fault;
+
+    if (q->queued + q->inflight + q->unclaimed >= q->depth)
+        return KAC_UQ_FULL;
+    /* The fault switch covers the queued system calls too (test builds' KACCEL_FAULT). */
+    if ((fault = kac_fault(KAC_FAULT_SENDMSG)) != 0 || (fault = kac_fault(KAC_FAULT_READ)) != 0)
+        return -fault;
+    if (ivlen > 32 || sn < 0 || sn > KAC_UREQ_MAX_IOV || rn < 1 || rn > KAC_UREQ_MAX_IOV)
+        return -EINVAL;
+    for (i = 0; i < rn; i++)
+        outlen += riov[i].iov_len;
+    if (ivlen > 0)
+        clen += CMSG_SPACE(sizeof(struct af_alg_iv) + ivlen);
+    if (assoclen >= 0)
+        clen += CMSG_SPACE(sizeof(__u32));
+    if (io_uring_sq_space_left(&q->ring) < 2)
+        flush(q);
+    memset(r->cbuf, 0, sizeof(r->cbuf));
+    memset(&r->msg, 0, sizeof(r->msg));
+    r->msg.msg_control = r->cbuf;
+    r->msg.msg_controllen = clen;
+    put_cmsg(&r->msg, &c, ALG_SET_OP, &op, sizeof(op));
+    if (ivlen > 0) {
+        unsigned char b[sizeof(struct af_alg_iv) + 32];
+        struct af_alg_iv *aiv = (struct af_alg_iv *)b;
+
+        aiv->ivlen = (__u32)ivlen;
+        memcpy(aiv->iv, iv, ivlen);
+        put_cmsg(&r->msg, &c, ALG_SET_IV, b, sizeof(*aiv) + ivlen);
+    }
+    if (assoclen >= 0) {
+        __u32 al = (__u32)assoclen;
+
+        put_cmsg(&r->msg, &c, ALG_SET_AEAD_ASSOCLEN, &al, sizeof(al));
+    }
+    memcpy(r->siov, siov, (size_t)sn * sizeof(*siov));
+    memcpy(r->riov, riov, (size_t)rn * sizeof(*riov));
+    r->msg.msg_iov = sn > 0 ? r->siov : NULL;
+    r->msg.msg_iovlen = (size_t)sn;
+    r->q = q;
+    r->fd = fd;
+    r->res = 0;
+    r->outlen = outlen;
+
+    s1 = io_uring_get_sqe(&q->ring);
+    s2 = io_uring_get_sqe(&q->ring);
+    if (s1 == NULL || s2 == NULL)
+        return -EAGAIN; /* cannot happen: space was made above */
+    io_uring_prep_sendmsg(s1, fd, &r->msg, 0);
+    io_uring_sqe_set_data(s1, (void *)((uintptr_t)r | KAC_UQ_SEND_TAG));
+    io_uring_sqe_set_flags(s1, IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS);
+    io_uring_prep_readv(s2, fd, r->riov, (unsigned)rn, 0);
+    io_uring_sqe_set_data(s2, r);
+    io_uring_sqe_set_flags(s2, async);
+    r->state = KAC_UREQ_QUEUED;
+    q->pending[q->queued++] = r;
+    STAT_ADD(requests, 1);
+    return 0;
+}
+
+static void wait_fd_cleanup(ASYNC_WAIT_CTX *ctx, const void *key, OSSL_ASYNC_FD fd, void *custom)
+{
+    close(fd);
+}
+
+/* The wait context's own wait fd: a duplicate of this thread's eventfd. */
+static int ensure_wait_fd(ASYNC_WAIT_CTX *w, struct kac_uq *q)
+{
+    OSSL_ASYNC_FD fd;
+    void *custom = NULL;
+    int dupfd;
+
+    if (ASYNC_WAIT_CTX_get_fd(w, &kac_wait_key, &fd, &custom) && custom == q)
+        return 1;
+    if (custom != NULL)
+        ASYNC_WAIT_CTX_clear_fd(w, &kac_wait_key); /* a queue of another thread/process */
+    dupfd = fcntl(q->efd, F_DUPFD_CLOEXEC, 0);
+    if (dupfd < 0)
+        return 0;
+    if (!ASYNC_WAIT_CTX_set_wait_fd(w, &kac_wait_key, dupfd, q, wait_fd_cleanup)) {
+        close(dupfd);
+        return 0;
+    }
+    return 1;
+}
+
+static void drain_efd(struct kac_uq *q)
+{
+    uint64_t v;
+
+    while (read(q->efd, &v, sizeof(v)) == (ssize_t)sizeof(v))
+        ;
+}
+
+static void signal_efd(struct kac_uq *q)
+{
+    uint64_t one = 1;
+
+    if (write(q->efd, &one, sizeof(one)) < 0)
+        KAC_DBG("eventfd write failed: %s", strerror(errno));
+}
+
+int kac_uq_wait(struct kac_ureq *r)
+{
+    struct kac_uq *q = r->q;
+    ASYNC_JOB *job = ASYNC_get_current_job();
+    ASYNC_WAIT_CTX *w = job != NULL ? ASYNC_get_wait_ctx(job) : NULL;
+    int res;
+
+    if (w != NULL && ensure_wait_fd(w, q)) {
+        /* Submit now if the device would otherwise idle, or a batch is full. */
+        if (q->inflight == 0 || q->queued >= KAC_UQ_BATCH)
+            flush(q);
+        while (r->state != KAC_UREQ_DONE) {
+            STAT_ADD(pauses, 1);
+            if (!ASYNC_pause_job())
+                break; /* cannot pause: wait below */
+            drain_efd(q);
+            flush(q);
+            reap(q, 0);
+            /* Completions of other jobs stay signalled until their owners run. */
+            if (q->unclaimed > (r->state == KAC_UREQ_DONE ? 1u : 0u))
+                signal_efd(q);
+        }
+    }
+    while (r->state != KAC_UREQ_DONE) {
+        if (q->queued > 0 && q->inflight == 0) {
+            /* Synchronous caller: submit and wait in one system call. */
+            unsigned n = q->queued;
+            int s = io_uring_submit_and_wait(&q->ring, 1);
+
+            STAT_ADD(submits, 1);
+            if (s >= 0) {
+                q->inflight += n;
+                q->queued = 0;
+                reap(q, 0);
+                continue;
+            }
+        }
+        flush(q);
+        if (reap(q, 1) < 0 && r->state != KAC_UREQ_DONE && q->inflight == 0 && q->queued == 0)
+            complete(q, r, -EIO);
+    }
+    q->unclaimed--;
+    r->state = KAC_UREQ_IDLE;
+    res = r->res;
+    return res;
+}
+
+void kac_uq_quiesce(struct kac_ureq *r)
+{
+    if (r->state == KAC_UREQ_IDLE || r->q == NULL || r->q != tls_q)
+        return;
+    (void)kac_uq_wait(r);
+}
