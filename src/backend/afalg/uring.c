@@ -23,6 +23,8 @@
 
 /* Unsubmitted requests that trigger a submit even while others are in flight. */
 #define KAC_UQ_BATCH 16
+/* At most this many in flight: submit what is queued so the device never runs dry. */
+#define KAC_UQ_LOW 4
 /* Ring size floor, so that later, larger kaccel-queue-depth settings fit. */
 #define KAC_UQ_MIN_CAPACITY 64
 /* Marks the SENDMSG half of a request in user_data. */
@@ -37,6 +39,8 @@ struct kac_uq {
     unsigned queued;          /* in the submission ring */
     unsigned inflight;        /* submitted, not reaped */
     unsigned unclaimed;       /* reaped, not yet seen by their owner */
+    int efd_dirty;            /* the eventfd may be non-zero: CQEs since the last drain */
+    int efd_signalled;        /* the eventfd is non-zero: we wrote it since the last drain */
     struct kac_ureq **pending; /* queued requests (to fail them if submit fails) */
 };
 
@@ -329,20 +333,35 @@ static int ensure_wait_fd(ASYNC_WAIT_CTX *w, struct kac_uq *q)
     return 1;
 }
 
+/* One read resets the eventfd; only when it may be set. */
 static void drain_efd(struct kac_uq *q)
 {
     uint64_t v;
 
-    while (read(q->efd, &v, sizeof(v)) == (ssize_t)sizeof(v))
-        ;
+    if (!q->efd_dirty && !q->efd_signalled && io_uring_cq_ready(&q->ring) == 0)
+        return;
+    if (read(q->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+        KAC_DBG("eventfd read failed: %s", strerror(errno));
+    q->efd_dirty = 0;
+    q->efd_signalled = 0;
 }
 
 static void signal_efd(struct kac_uq *q)
 {
     uint64_t one = 1;
 
+    if (q->efd_signalled)
+        return; /* known readable: nobody has drained it since our write */
     if (write(q->efd, &one, sizeof(one)) < 0)
         KAC_DBG("eventfd write failed: %s", strerror(errno));
+    q->efd_signalled = 1;
+}
+
+/* Submit when the device would otherwise run dry, or a batch is waiting. */
+static void maybe_flush(struct kac_uq *q)
+{
+    if (q->queued > 0 && (q->inflight <= KAC_UQ_LOW || q->queued >= KAC_UQ_BATCH))
+        flush(q);
 }
 
 int kac_uq_wait(struct kac_ureq *r)
@@ -353,17 +372,22 @@ int kac_uq_wait(struct kac_ureq *r)
     int res;
 
     if (w != NULL && ensure_wait_fd(w, q)) {
-        /* Submit now if the device would otherwise idle, or a batch is full. */
-        if (q->inflight == 0 || q->queued >= KAC_UQ_BATCH)
-            flush(q);
+        /*
+         * Progress: whenever requests are queued, one is in flight (maybe_flush
+         * submits at KAC_UQ_LOW or fewer), and its completion signals the
+         * eventfd every paused job waits on; whoever resumes reaps and submits.
+         */
+        maybe_flush(q);
         while (r->state != KAC_UREQ_DONE) {
             STAT_ADD(pauses, 1);
             if (!ASYNC_pause_job())
                 break; /* cannot pause: wait below */
-            drain_efd(q);
-            flush(q);
+            drain_efd(q); /* before reaping: a later completion sets it again */
             reap(q, 0);
-            /* Completions of other jobs stay signalled until their owners run. */
+            if (io_uring_cq_ready(&q->ring) > 0)
+                q->efd_dirty = 1; /* completions arrived meanwhile: drain next time */
+            maybe_flush(q);
+            /* Completions of other jobs keep the fd readable until their owners run. */
             if (q->unclaimed > (r->state == KAC_UREQ_DONE ? 1u : 0u))
                 signal_efd(q);
         }
