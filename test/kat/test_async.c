@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/select.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -154,6 +155,106 @@ static void run_jobs(struct work *w, int n)
     }
     for (i = 0; i < n; i++)
         ASYNC_WAIT_CTX_free(wctx[i]);
+}
+
+static void make_work(struct kactest *t, struct work *w, unsigned char **ref, int n, uint64_t *rng);
+static void check_work(struct work *w, unsigned char **ref, int n);
+
+/* Callback mode: the callback marks a job ready; the main loop sleeps until one is. */
+static pthread_mutex_t cb_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cb_cv = PTHREAD_COND_INITIALIZER;
+static int cb_ready[NJOBS];
+static unsigned long cb_calls;
+
+static int job_callback(void *arg)
+{
+    int i = (int)(intptr_t)arg;
+
+    pthread_mutex_lock(&cb_mu);
+    cb_ready[i] = 1;
+    cb_calls++;
+    pthread_cond_signal(&cb_cv);
+    pthread_mutex_unlock(&cb_mu);
+    return 1;
+}
+
+static void run_jobs_callback(struct work *w, int n)
+{
+    ASYNC_JOB *jobs[NJOBS] = { 0 };
+    ASYNC_WAIT_CTX *wctx[NJOBS];
+    int done[NJOBS] = { 0 }, left = n, i, ret;
+
+    memset(cb_ready, 0, sizeof(cb_ready));
+    for (i = 0; i < n; i++) {
+        struct work *p = &w[i];
+
+        wctx[i] = ASYNC_WAIT_CTX_new();
+        assert_true(ASYNC_WAIT_CTX_set_callback(wctx[i], job_callback, (void *)(intptr_t)i));
+        if (ASYNC_start_job(&jobs[i], wctx[i], &ret, run_work, &p, sizeof(p)) == ASYNC_FINISH) {
+            done[i] = 1;
+            left--;
+        }
+    }
+    while (left > 0) {
+        int ready[NJOBS];
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += 20;
+        pthread_mutex_lock(&cb_mu);
+        for (;;) {
+            int any = 0;
+
+            for (i = 0; i < n; i++)
+                any |= cb_ready[i] && !done[i];
+            if (any)
+                break;
+            if (pthread_cond_timedwait(&cb_cv, &cb_mu, &ts) != 0) {
+                pthread_mutex_unlock(&cb_mu);
+                fail_msg("callback mode: no callback for 20 s with %d jobs left", left);
+            }
+        }
+        memcpy(ready, cb_ready, sizeof(ready));
+        memset(cb_ready, 0, sizeof(cb_ready));
+        pthread_mutex_unlock(&cb_mu);
+        for (i = 0; i < n; i++) {
+            struct work *p = &w[i];
+
+            if (done[i] || !ready[i])
+                continue;
+            if (ASYNC_start_job(&jobs[i], wctx[i], &ret, run_work, &p, sizeof(p))
+                == ASYNC_FINISH) {
+                done[i] = 1;
+                left--;
+            }
+        }
+    }
+    for (i = 0; i < n; i++)
+        ASYNC_WAIT_CTX_free(wctx[i]);
+}
+
+/* ASYNC_WAIT_CTX_set_callback: kaccel calls the callback instead of signalling a fd. */
+static void test_callback_mode(void **state)
+{
+    static const char *const l[] = { "kaccel-algorithms = all", "kaccel-afalg-drivers = any",
+                                     "kaccel-min-offload = 0", NULL };
+    struct kactest t;
+    struct work w[NJOBS];
+    unsigned char *ref[NJOBS];
+    uint64_t rng = seed ^ 123;
+    int r;
+
+    kactest_open(&t, l);
+    cb_calls = 0;
+    for (r = 0; r < 2; r++) {
+        make_work(&t, w, ref, NJOBS, &rng);
+        run_jobs_callback(w, NJOBS);
+        check_work(w, ref, NJOBS);
+    }
+    printf("# callback mode: 2 x %d jobs ok, %lu callbacks\n", NJOBS, cb_calls);
+    if (have_afalg && cb_calls == 0)
+        fail_msg("callback mode: offloaded jobs paused but no callback was called");
+    kactest_close(&t);
 }
 
 static int count_fds(void)
@@ -406,6 +507,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_jobs),
         cmocka_unit_test(test_queue_full),
+        cmocka_unit_test(test_callback_mode),
         cmocka_unit_test(test_thread_exit),
         cmocka_unit_test(test_fork_in_flight),
     };

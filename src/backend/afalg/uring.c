@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -42,6 +43,18 @@ struct kac_uq {
     int efd_dirty;            /* the eventfd may be non-zero: CQEs since the last drain */
     int efd_signalled;        /* the eventfd is non-zero: we wrote it since the last drain */
     struct kac_ureq **pending; /* queued requests (to fail them if submit fails) */
+
+    /*
+     * Callback mode (ASYNC_WAIT_CTX_set_callback): a notifier thread, started
+     * on first use, waits on the eventfd and calls the paused jobs' callbacks.
+     */
+    pthread_mutex_t cb_lock;
+    pthread_cond_t cb_cond;
+    struct kac_cbw { ASYNC_callback_fn fn; void *arg; ASYNC_WAIT_CTX *w; } *cbw;
+    unsigned ncbw, cbwcap;
+    unsigned fd_waiters;      /* jobs paused in wait-fd mode */
+    pthread_t notifier;
+    int notifier_up, stop, stop_efd;
 };
 
 static __thread struct kac_uq *tls_q;
@@ -50,6 +63,8 @@ static pthread_key_t uq_key;
 static pthread_once_t uq_once = PTHREAD_ONCE_INIT;
 /* Key of kaccel's wait fds in ASYNC wait contexts. */
 static const char kac_wait_key;
+
+static void notifier_stop(struct kac_uq *q, int join);
 
 static struct {
     unsigned long long requests, submits, reaps, pauses, batch_max;
@@ -155,8 +170,11 @@ static void uq_free(struct kac_uq *q, int drain)
                 reap(q, 0);
         }
     }
+    /* After fork the notifier thread does not exist in the child: no join. */
+    notifier_stop(q, drain);
     io_uring_queue_exit(&q->ring);
     close(q->efd);
+    free(q->cbw);
     free(q->pending);
     free(q);
 }
@@ -201,6 +219,9 @@ struct kac_uq *kac_uq_get(unsigned depth)
         goto fail;
     q->depth = depth;
     q->gen = gen;
+    q->stop_efd = -1;
+    pthread_mutex_init(&q->cb_lock, NULL);
+    pthread_cond_init(&q->cb_cond, NULL);
     q->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (q->efd < 0)
         goto fail;
@@ -364,6 +385,117 @@ static void maybe_flush(struct kac_uq *q)
         flush(q);
 }
 
+static void *notifier_main(void *arg)
+{
+    struct kac_uq *q = arg;
+
+    pthread_mutex_lock(&q->cb_lock);
+    for (;;) {
+        struct pollfd p[2] = { { q->efd, POLLIN, 0 }, { q->stop_efd, POLLIN, 0 } };
+        struct kac_cbw *list;
+        unsigned n, i;
+        uint64_t v;
+
+        while (!q->stop && q->ncbw == 0)
+            pthread_cond_wait(&q->cb_cond, &q->cb_lock);
+        if (q->stop)
+            break;
+        pthread_mutex_unlock(&q->cb_lock);
+        poll(p, 2, -1);
+        pthread_mutex_lock(&q->cb_lock);
+        if (q->stop)
+            break;
+        if (!(p[0].revents & POLLIN))
+            continue;
+        /* Consume the wake; jobs paused on the fd itself must still see it. */
+        if (read(q->efd, &v, sizeof(v)) == (ssize_t)sizeof(v) && q->fd_waiters > 0) {
+            v = 1;
+            if (write(q->efd, &v, sizeof(v)) < 0)
+                KAC_DBG("eventfd write failed: %s", strerror(errno));
+        }
+        n = q->ncbw;
+        list = malloc(n * sizeof(*list));
+        if (list == NULL)
+            continue;
+        memcpy(list, q->cbw, n * sizeof(*list));
+        q->ncbw = 0;
+        pthread_mutex_unlock(&q->cb_lock);
+        for (i = 0; i < n; i++) {
+            ASYNC_WAIT_CTX_set_status(list[i].w, ASYNC_STATUS_OK);
+            list[i].fn(list[i].arg);
+        }
+        free(list);
+        pthread_mutex_lock(&q->cb_lock);
+    }
+    pthread_mutex_unlock(&q->cb_lock);
+    return NULL;
+}
+
+/* Registers a paused job's callback; starts the notifier on first use. */
+static int cb_register(struct kac_uq *q, ASYNC_WAIT_CTX *w, ASYNC_callback_fn fn, void *arg)
+{
+    int ok = 1;
+
+    pthread_mutex_lock(&q->cb_lock);
+    if (!q->notifier_up) {
+        q->stop_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (q->stop_efd < 0 || pthread_create(&q->notifier, NULL, notifier_main, q) != 0) {
+            if (q->stop_efd >= 0)
+                close(q->stop_efd);
+            ok = 0;
+        } else {
+            q->notifier_up = 1;
+        }
+    }
+    if (ok && q->ncbw == q->cbwcap) {
+        unsigned cap = q->cbwcap ? q->cbwcap * 2 : 16;
+        struct kac_cbw *nv = realloc(q->cbw, cap * sizeof(*nv));
+
+        if (nv == NULL)
+            ok = 0;
+        else
+            q->cbw = nv, q->cbwcap = cap;
+    }
+    if (ok) {
+        q->cbw[q->ncbw++] = (struct kac_cbw){ fn, arg, w };
+        pthread_cond_signal(&q->cb_cond);
+    }
+    pthread_mutex_unlock(&q->cb_lock);
+    return ok;
+}
+
+/* A resumed job withdraws a callback the notifier has not called yet. */
+static void cb_withdraw(struct kac_uq *q, ASYNC_WAIT_CTX *w)
+{
+    unsigned i;
+
+    pthread_mutex_lock(&q->cb_lock);
+    for (i = 0; i < q->ncbw; i++)
+        if (q->cbw[i].w == w) {
+            q->cbw[i] = q->cbw[--q->ncbw];
+            break;
+        }
+    pthread_mutex_unlock(&q->cb_lock);
+}
+
+static void notifier_stop(struct kac_uq *q, int join)
+{
+    uint64_t one = 1;
+
+    if (!q->notifier_up)
+        return;
+    pthread_mutex_lock(&q->cb_lock);
+    q->stop = 1;
+    pthread_cond_signal(&q->cb_cond);
+    pthread_mutex_unlock(&q->cb_lock);
+    if (write(q->stop_efd, &one, sizeof(one)) < 0)
+        KAC_DBG("eventfd write failed: %s", strerror(errno));
+    if (join)
+        pthread_join(q->notifier, NULL);
+    close(q->stop_efd);
+    q->notifier_up = 0;
+}
+
 int kac_uq_wait(struct kac_ureq *r)
 {
     struct kac_uq *q = r->q;
@@ -371,7 +503,30 @@ int kac_uq_wait(struct kac_ureq *r)
     ASYNC_WAIT_CTX *w = job != NULL ? ASYNC_get_wait_ctx(job) : NULL;
     int res;
 
-    if (w != NULL && ensure_wait_fd(w, q)) {
+    ASYNC_callback_fn cbfn = NULL;
+    void *cbarg = NULL;
+
+    if (w != NULL && ASYNC_WAIT_CTX_get_callback(w, &cbfn, &cbarg) && cbfn != NULL) {
+        /* Callback mode: the notifier thread calls cbfn when a completion arrives. */
+        maybe_flush(q);
+        while (r->state != KAC_UREQ_DONE) {
+            if (!cb_register(q, w, cbfn, cbarg))
+                break; /* no notifier: wait below */
+            STAT_ADD(pauses, 1);
+            if (!ASYNC_pause_job()) {
+                cb_withdraw(q, w);
+                break;
+            }
+            cb_withdraw(q, w);
+            drain_efd(q);
+            reap(q, 0);
+            if (io_uring_cq_ready(&q->ring) > 0)
+                q->efd_dirty = 1;
+            maybe_flush(q);
+            if (q->unclaimed > (r->state == KAC_UREQ_DONE ? 1u : 0u))
+                signal_efd(q);
+        }
+    } else if (w != NULL && ensure_wait_fd(w, q)) {
         /*
          * Progress: whenever requests are queued, one is in flight (maybe_flush
          * submits at KAC_UQ_LOW or fewer), and its completion signals the
@@ -379,8 +534,13 @@ int kac_uq_wait(struct kac_ureq *r)
          */
         maybe_flush(q);
         while (r->state != KAC_UREQ_DONE) {
+            int paused;
+
             STAT_ADD(pauses, 1);
-            if (!ASYNC_pause_job())
+            __atomic_add_fetch(&q->fd_waiters, 1, __ATOMIC_RELAXED);
+            paused = ASYNC_pause_job();
+            __atomic_sub_fetch(&q->fd_waiters, 1, __ATOMIC_RELAXED);
+            if (!paused)
                 break; /* cannot pause: wait below */
             drain_efd(q); /* before reaping: a later completion sets it again */
             reap(q, 0);
