@@ -10,10 +10,10 @@
  * While the buffered data is still in hand, a failed offload falls back to
  * software.  Once it has been handed to the kernel there is no software state
  * to continue from: a later kernel failure is an error, never a wrong digest.
+ *
+ * The streaming itself is hstream.c's; this file supplies the software
+ * EVP_MD_CTX and the parameters.
  */
-#include <errno.h>
-#include <string.h>
-
 #include <openssl/core_dispatch.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -22,31 +22,16 @@
 #include <openssl/params.h>
 #include <openssl/proverr.h>
 
-#include "../src/backend/afalg/hash.h"
-#include "../src/backend/afalg/session.h"
 #include "../src/core/error.h"
-#include "../src/core/log.h"
+#include "hstream.h"
 #include "prov.h"
 
-enum kac_dstate {
-    KAC_D_BUF,    /* buffering below the threshold (or nothing yet) */
-    KAC_D_KERNEL, /* the message so far is in the AF_ALG socket */
-    KAC_D_SW,     /* the message so far is in the software context */
-    KAC_D_DONE,   /* final done: a new init is needed */
-    KAC_D_FAILED, /* the kernel failed mid-stream: a new init is needed */
+struct kac_dctx {
+    struct kac_hstream hs; /* prov, alg, state, buffer, socket */
+    EVP_MD_CTX *sw;
 };
 
-struct kac_dctx {
-    struct kac_prov *prov;
-    const struct kac_alg *alg;
-    EVP_MD_CTX *sw;
-    enum kac_dstate state;
-    enum kac_why why;        /* why this message runs in software */
-    unsigned char *buf;
-    size_t buflen, bufcap;   /* bufcap <= the threshold */
-    size_t total;            /* message length so far */
-    struct kac_afalg_sess sess;
-};
+#define DCTX(h) KAC_HS_OWNER(h, struct kac_dctx, hs)
 
 static OSSL_FUNC_digest_freectx_fn kac_digest_freectx;
 static OSSL_FUNC_digest_dupctx_fn kac_digest_dupctx;
@@ -57,27 +42,53 @@ static OSSL_FUNC_digest_gettable_params_fn kac_digest_gettable_params;
 static OSSL_FUNC_digest_set_ctx_params_fn kac_digest_set_ctx_params;
 static OSSL_FUNC_digest_settable_ctx_params_fn kac_digest_settable_ctx_params;
 
+/* Starts the software context with the buffered part, then in. */
+static int sw_start(struct kac_hstream *hs, const unsigned char *in, size_t inl)
+{
+    EVP_MD_CTX *sw = DCTX(hs)->sw;
+
+    if (!EVP_DigestInit_ex2(sw, hs->prov->swmd[hs->alg->id], NULL)
+        || !EVP_DigestUpdate(sw, hs->buf, hs->buflen)
+        || !EVP_DigestUpdate(sw, in, inl)) {
+        KAC_ERR(KAC_R_SOFTWARE_FAILED, "%s: software implementation failed", hs->alg->name);
+        return 0;
+    }
+    return 1;
+}
+
+static int sw_update(struct kac_hstream *hs, const unsigned char *in, size_t inl)
+{
+    return EVP_DigestUpdate(DCTX(hs)->sw, in, inl);
+}
+
+static int sw_final(struct kac_hstream *hs, unsigned char *out, size_t *outl, size_t outsz)
+{
+    unsigned int n = 0;
+
+    if (!EVP_DigestFinal_ex(DCTX(hs)->sw, out, &n) || n != hs->alg->outlen) {
+        KAC_ERR(KAC_R_SOFTWARE_FAILED, "%s: software implementation failed", hs->alg->name);
+        return 0;
+    }
+    *outl = n;
+    return 1;
+}
+
+static const struct kac_hs_ops dops = {
+    .what = "hash", .sw_start = sw_start, .sw_update = sw_update, .sw_final = sw_final,
+};
+
 static void *dctx_new(void *provctx, enum kac_alg_id id)
 {
     struct kac_dctx *c = OPENSSL_zalloc(sizeof(*c));
 
     if (c == NULL)
         return NULL;
-    c->prov = provctx;
-    c->alg = &kac_algs[id];
-    c->state = KAC_D_DONE;
-    kac_afalg_sess_init(&c->sess);
+    kac_hs_init(&c->hs, provctx, &kac_algs[id], &dops);
     if ((c->sw = EVP_MD_CTX_new()) == NULL) {
         OPENSSL_free(c);
         return NULL;
     }
     return c;
-}
-
-static void buf_clear(struct kac_dctx *c)
-{
-    OPENSSL_cleanse(c->buf, c->buflen);
-    c->buflen = 0;
 }
 
 static void kac_digest_freectx(void *vctx)
@@ -86,9 +97,8 @@ static void kac_digest_freectx(void *vctx)
 
     if (c == NULL)
         return;
-    kac_afalg_sess_close(&c->sess);
+    kac_hs_free(&c->hs);
     EVP_MD_CTX_free(c->sw);
-    OPENSSL_clear_free(c->buf, c->bufcap);
     OPENSSL_clear_free(c, sizeof(*c));
 }
 
@@ -99,34 +109,18 @@ static void *kac_digest_dupctx(void *vctx)
     if (c == NULL)
         return NULL;
     *c = *src;
-    c->buf = NULL;
+    kac_hs_dup_reset(&c->hs);
     c->sw = EVP_MD_CTX_new();
-    kac_afalg_sess_init(&c->sess);
     if (c->sw == NULL)
         goto fail;
-    if (src->state == KAC_D_SW && !EVP_MD_CTX_copy_ex(c->sw, src->sw))
+    if (src->hs.state == KAC_HS_SW && !EVP_MD_CTX_copy_ex(c->sw, src->sw))
         goto fail;
-    if (src->bufcap > 0) {
-        if ((c->buf = OPENSSL_malloc(src->bufcap)) == NULL)
-            goto fail;
-        memcpy(c->buf, src->buf, src->buflen);
-    }
-    if (src->state == KAC_D_KERNEL) {
-        /* accept() on the operation socket clones the running hash */
-        int r = kac_afalg_hash_sess_clone(&c->sess, &src->sess);
-
-        if (r < 0) {
-            kac_stats_error(src->alg->id);
-            KAC_ERR(KAC_R_OPERATION_FAILED, "%s: cannot copy the offloaded hash state (%s)",
-                    src->alg->name,
-                    r == -EBADFD ? "socket of the parent process" : strerror(-r));
-            goto fail;
-        }
-    }
+    if (!kac_hs_dup(&c->hs, &src->hs))
+        goto fail;
     return c;
 fail:
     EVP_MD_CTX_free(c->sw);
-    OPENSSL_clear_free(c->buf, c->bufcap);
+    kac_hs_free(&c->hs);
     OPENSSL_clear_free(c, sizeof(*c));
     return NULL;
 }
@@ -135,217 +129,39 @@ static int kac_digest_init(void *vctx, const OSSL_PARAM params[])
 {
     struct kac_dctx *c = vctx;
 
-    if (c->prov->swmd[c->alg->id] == NULL) {
-        KAC_ERR(KAC_R_SOFTWARE_FAILED, "no software implementation of %s", c->alg->name);
+    if (c->hs.prov->swmd[c->hs.alg->id] == NULL) {
+        KAC_ERR(KAC_R_SOFTWARE_FAILED, "no software implementation of %s", c->hs.alg->name);
         return 0;
     }
-    /* A socket holding part of an unfinished message cannot serve the next one. */
-    if (c->state == KAC_D_KERNEL)
-        kac_afalg_sess_close(&c->sess);
-    buf_clear(c);
-    c->total = 0;
-    c->state = KAC_D_BUF;
-    c->why = KAC_WHY_SMALL;
+    kac_hs_restart(&c->hs);
     return kac_digest_set_ctx_params(c, params);
-}
-
-/* Moves the message to software: the buffered part, then in. */
-static int to_software(struct kac_dctx *c, enum kac_why why, const unsigned char *in,
-                       size_t inl)
-{
-    if (!EVP_DigestInit_ex2(c->sw, c->prov->swmd[c->alg->id], NULL)
-        || !EVP_DigestUpdate(c->sw, c->buf, c->buflen)
-        || !EVP_DigestUpdate(c->sw, in, inl)) {
-        KAC_ERR(KAC_R_SOFTWARE_FAILED, "%s: software implementation failed", c->alg->name);
-        c->state = KAC_D_FAILED;
-        return 0;
-    }
-    buf_clear(c);
-    c->state = KAC_D_SW;
-    c->why = why;
-    return 1;
-}
-
-/*
- * Hands the buffered part and in to the kernel (more = 1: the message goes on;
- * more = 0: finalises and reads the digest into md).  Returns 1 on success,
- * 0 when the offload failed and the data is still in hand (*why set).
- */
-static int to_kernel(struct kac_dctx *c, const unsigned char *in, size_t inl, int more,
-                     unsigned char *md, enum kac_why *why)
-{
-    int err = 0, r, fd;
-
-    fd = kac_afalg_sess_fd(&c->sess, "hash", kac_route_driver(&c->prov->router, c->alg->id),
-                           NULL, 0, 0, &err);
-    if (fd < 0) {
-        r = -err;
-        *why = KAC_WHY_SESSION;
-        goto fail;
-    }
-    *why = KAC_WHY_OP_ERROR;
-    /* Nothing is sent for an empty start with MSG_MORE: final then sends the empty end. */
-    if ((c->buflen > 0 && (r = kac_afalg_hash_send(fd, c->buf, c->buflen, more || inl > 0)) < 0)
-        || ((inl > 0 || (!more && c->buflen == 0))
-            && (r = kac_afalg_hash_send(fd, in, inl, more)) < 0)
-        || (!more && (r = kac_afalg_hash_read(fd, md, c->alg->outlen)) < 0)) {
-        kac_afalg_sess_close(&c->sess);
-        goto fail;
-    }
-    buf_clear(c);
-    return 1;
-fail:
-    kac_stats_error(c->alg->id);
-    KAC_DBG("%s: offload of %zu bytes failed (%s): software", c->alg->name, c->buflen + inl,
-            strerror(-r));
-    return 0;
-}
-
-/* Mid-stream kernel failure: the message cannot be completed. */
-static int kernel_failed(struct kac_dctx *c, int r, const char *what)
-{
-    kac_stats_error(c->alg->id);
-    kac_afalg_sess_close(&c->sess);
-    c->state = KAC_D_FAILED;
-    if (r == -EBADFD)
-        KAC_ERR(KAC_R_OPERATION_FAILED,
-                "%s: the offloaded hash belongs to the parent process (fork mid-message)",
-                c->alg->name);
-    else
-        KAC_ERR(KAC_R_OPERATION_FAILED, "%s: the kernel failed to %s after %zu bytes (%s)",
-                c->alg->name, what, c->total, strerror(-r));
-    return 0;
 }
 
 static int check_state(struct kac_dctx *c)
 {
-    if (c->state == KAC_D_DONE) {
-        KAC_ERR(KAC_R_UPDATE_AFTER_FINAL, "%s: digest already finalised; init first",
-                c->alg->name);
-        return 0;
-    }
-    if (c->state == KAC_D_FAILED) {
-        KAC_ERR(KAC_R_OPERATION_FAILED, "%s: this message failed; init first", c->alg->name);
-        return 0;
-    }
-    return 1;
-}
-
-static int buf_append(struct kac_dctx *c, const unsigned char *in, size_t inl)
-{
-    size_t need = c->buflen + inl;
-
-    if (inl == 0)
-        return 1;
-    if (need > c->bufcap) {
-        size_t limit = c->prov->router.min_offload[c->alg->id];
-        size_t cap = c->bufcap < 256 ? 256 : c->bufcap * 2;
-        unsigned char *nb;
-
-        if (cap > limit)
-            cap = limit; /* need < limit: the message is below the threshold */
-        if (cap < need)
-            cap = need;
-        nb = OPENSSL_clear_realloc(c->buf, c->bufcap, cap);
-        if (nb == NULL)
-            return 0;
-        c->buf = nb;
-        c->bufcap = cap;
-    }
-    memcpy(c->buf + c->buflen, in, inl);
-    c->buflen = need;
-    return 1;
+    return kac_hs_check(&c->hs, c->hs.alg->name, "digest already finalised; init first");
 }
 
 static int kac_digest_update(void *vctx, const unsigned char *in, size_t inl)
 {
     struct kac_dctx *c = vctx;
-    enum kac_why why;
-    int r;
 
     if (!check_state(c))
         return 0;
-    switch (c->state) {
-    case KAC_D_BUF:
-        if (kac_route(&c->prov->router, c->alg->id, c->buflen + inl, &why)) {
-            if (to_kernel(c, in, inl, 1, NULL, &why)) {
-                c->total += inl;
-                c->state = KAC_D_KERNEL;
-                return 1;
-            }
-        } else if (why == KAC_WHY_SMALL) {
-            if (!buf_append(c, in, inl)) {
-                KAC_ERR0(KAC_R_MALLOC_FAILURE);
-                return 0;
-            }
-            c->total += inl;
-            return 1;
-        }
-        c->total += inl;
-        return to_software(c, why, in, inl);
-    case KAC_D_KERNEL:
-        c->total += inl;
-        if (!kac_afalg_hash_sess_owned(&c->sess))
-            return kernel_failed(c, -EBADFD, "update");
-        if ((r = kac_afalg_hash_send(c->sess.fd, in, inl, 1)) < 0)
-            return kernel_failed(c, r, "update");
-        return 1;
-    default: /* KAC_D_SW */
-        c->total += inl;
-        return EVP_DigestUpdate(c->sw, in, inl);
-    }
+    return kac_hs_update(&c->hs, in, inl, NULL, 0);
 }
 
 static int kac_digest_final(void *vctx, unsigned char *out, size_t *outl, size_t outsz)
 {
     struct kac_dctx *c = vctx;
-    enum kac_alg_id id = c->alg->id;
-    unsigned int n = 0;
-    enum kac_why why;
-    int r;
 
     if (!check_state(c))
         return 0;
-    if (outsz < c->alg->outlen) {
+    if (outsz < c->hs.alg->outlen) {
         ERR_raise(ERR_LIB_PROV, PROV_R_OUTPUT_BUFFER_TOO_SMALL);
         return 0;
     }
-    switch (c->state) {
-    case KAC_D_BUF:
-        if (kac_route(&c->prov->router, id, c->buflen, &why)
-            && to_kernel(c, NULL, 0, 0, out, &why)) {
-            kac_stats_offload(id, c->total);
-            break;
-        }
-        if (!to_software(c, why, NULL, 0))
-            return 0;
-        /* fall through */
-    case KAC_D_SW:
-        if (!EVP_DigestFinal_ex(c->sw, out, &n) || n != c->alg->outlen) {
-            c->state = KAC_D_FAILED;
-            KAC_ERR(KAC_R_SOFTWARE_FAILED, "%s: software implementation failed", c->alg->name);
-            return 0;
-        }
-        kac_stats_software(id, c->why, c->total);
-        break;
-    default: /* KAC_D_KERNEL */
-        if (!kac_afalg_hash_sess_owned(&c->sess))
-            return kernel_failed(c, -EBADFD, "finalise");
-        /*
-         * An empty message has sent nothing yet: end it explicitly, or a reused
-         * socket would return the previous message's digest.
-         */
-        if ((c->total == 0 && (r = kac_afalg_hash_send(c->sess.fd, NULL, 0, 0)) < 0)
-            || (r = kac_afalg_hash_read(c->sess.fd, out, c->alg->outlen)) < 0) {
-            OPENSSL_cleanse(out, c->alg->outlen);
-            return kernel_failed(c, r, "finalise");
-        }
-        kac_stats_offload(id, c->total);
-        break;
-    }
-    c->state = KAC_D_DONE; /* the socket, if any, stays open for the next message */
-    *outl = c->alg->outlen;
-    return 1;
+    return kac_hs_final(&c->hs, out, outl, outsz, NULL, 0);
 }
 
 /* SHA-1's "ssl3-ms" (SSLv3 client authentication) is applied by the software context. */
@@ -353,17 +169,17 @@ static int kac_digest_set_ctx_params(void *vctx, const OSSL_PARAM params[])
 {
     struct kac_dctx *c = vctx;
 
-    if (params == NULL || c->alg->id != KAC_SHA1
+    if (params == NULL || c->hs.alg->id != KAC_SHA1
         || OSSL_PARAM_locate_const(params, OSSL_DIGEST_PARAM_SSL3_MS) == NULL)
         return 1;
-    if (c->state == KAC_D_BUF && !to_software(c, KAC_WHY_PARAMS, NULL, 0))
+    if (c->hs.state == KAC_HS_BUF && !kac_hs_to_software(&c->hs, KAC_WHY_PARAMS, NULL, 0))
         return 0;
-    if (c->state != KAC_D_SW) {
+    if (c->hs.state != KAC_HS_SW) {
         KAC_ERR(KAC_R_INVALID_PARAMETER, "%s: %s needs the message in software",
-                c->alg->name, OSSL_DIGEST_PARAM_SSL3_MS);
+                c->hs.alg->name, OSSL_DIGEST_PARAM_SSL3_MS);
         return 0;
     }
-    c->why = KAC_WHY_PARAMS;
+    c->hs.why = KAC_WHY_PARAMS;
     return EVP_MD_CTX_set_params(c->sw, params);
 }
 

@@ -11,9 +11,8 @@
  * a route for the variant ("hmac(<digest>)" from the digest, "cmac(aes)" from
  * the AES key length), streamed to a keyed AF_ALG hash socket.  A failure
  * while the buffered data is in hand falls back to software; a kernel failure
- * after that is an error.
+ * after that is an error.  The streaming itself is hstream.c's.
  */
-#include <errno.h>
 #include <string.h>
 
 #include <openssl/core_dispatch.h>
@@ -25,36 +24,22 @@
 #include <openssl/proverr.h>
 
 #include "../src/backend/afalg/hash.h"
-#include "../src/backend/afalg/session.h"
 #include "../src/core/error.h"
-#include "../src/core/log.h"
+#include "hstream.h"
 #include "prov.h"
 
-enum kac_mstate {
-    KAC_M_BUF,    /* buffering below the threshold (or nothing yet) */
-    KAC_M_KERNEL, /* the message so far is in the AF_ALG socket */
-    KAC_M_SW,     /* the message so far is in the software context */
-    KAC_M_DONE,   /* final done, or never initialised: init first */
-    KAC_M_FAILED, /* the kernel failed mid-stream: init first */
-};
-
 struct kac_mctx {
-    struct kac_prov *prov;
+    struct kac_hstream hs;   /* hs.alg: variant the key was set for; NULL: not kaccel's */
     enum kac_mode mode;      /* KAC_MODE_HMAC or KAC_MODE_CMAC */
     EVP_MAC_CTX *sw;
     char name[64];           /* last digest / cipher parameter ("" when unknown) */
-    const struct kac_alg *alg; /* variant the key was set for; NULL: not kaccel's */
     unsigned char *key;
     size_t keylen;
     int key_set;
     int tls;                 /* HMAC tls-data-size > 0: TLS records, software */
-    enum kac_mstate state;
-    enum kac_why why;
-    unsigned char *buf;
-    size_t buflen, bufcap;
-    size_t total;
-    struct kac_afalg_sess sess;
 };
+
+#define MCTX(h) KAC_HS_OWNER(h, struct kac_mctx, hs)
 
 static OSSL_FUNC_mac_freectx_fn kac_mac_freectx;
 static OSSL_FUNC_mac_dupctx_fn kac_mac_dupctx;
@@ -70,8 +55,31 @@ static OSSL_FUNC_mac_settable_ctx_params_fn kac_cmac_settable_ctx_params;
 
 static const char *mname(const struct kac_mctx *c)
 {
-    return c->alg != NULL ? c->alg->name : c->mode == KAC_MODE_HMAC ? "HMAC" : "CMAC";
+    return c->hs.alg != NULL ? c->hs.alg->name : c->mode == KAC_MODE_HMAC ? "HMAC" : "CMAC";
 }
+
+/* Starts the software context (initialised with the key) with the buffered part, then in. */
+static int sw_start(struct kac_hstream *hs, const unsigned char *in, size_t inl)
+{
+    EVP_MAC_CTX *sw = MCTX(hs)->sw;
+
+    return !((hs->buflen > 0 && !EVP_MAC_update(sw, hs->buf, hs->buflen))
+             || (inl > 0 && !EVP_MAC_update(sw, in, inl)));
+}
+
+static int sw_update(struct kac_hstream *hs, const unsigned char *in, size_t inl)
+{
+    return EVP_MAC_update(MCTX(hs)->sw, in, inl);
+}
+
+static int sw_final(struct kac_hstream *hs, unsigned char *out, size_t *outl, size_t outsz)
+{
+    return EVP_MAC_final(MCTX(hs)->sw, out, outl, outsz);
+}
+
+static const struct kac_hs_ops mops = {
+    .what = "MAC", .sw_start = sw_start, .sw_update = sw_update, .sw_final = sw_final,
+};
 
 static void *mctx_new(void *provctx, enum kac_mode mode)
 {
@@ -81,21 +89,13 @@ static void *mctx_new(void *provctx, enum kac_mode mode)
 
     if (c == NULL)
         return NULL;
-    c->prov = prov;
+    kac_hs_init(&c->hs, prov, NULL, &mops);
     c->mode = mode;
-    c->state = KAC_M_DONE;
-    kac_afalg_sess_init(&c->sess);
     if (m == NULL || (c->sw = EVP_MAC_CTX_new(m)) == NULL) {
         OPENSSL_free(c);
         return NULL;
     }
     return c;
-}
-
-static void buf_clear(struct kac_mctx *c)
-{
-    OPENSSL_cleanse(c->buf, c->buflen);
-    c->buflen = 0;
 }
 
 static void kac_mac_freectx(void *vctx)
@@ -104,9 +104,8 @@ static void kac_mac_freectx(void *vctx)
 
     if (c == NULL)
         return;
-    kac_afalg_sess_close(&c->sess);
+    kac_hs_free(&c->hs);
     EVP_MAC_CTX_free(c->sw);
-    OPENSSL_clear_free(c->buf, c->bufcap);
     OPENSSL_clear_free(c->key, c->keylen);
     OPENSSL_clear_free(c, sizeof(*c));
 }
@@ -118,32 +117,18 @@ static void *kac_mac_dupctx(void *vctx)
     if (c == NULL)
         return NULL;
     *c = *src;
-    c->buf = NULL;
     c->key = NULL;
-    kac_afalg_sess_init(&c->sess);
+    kac_hs_dup_reset(&c->hs);
     if ((c->sw = EVP_MAC_CTX_dup(src->sw)) == NULL)
         goto fail;
     if (src->key != NULL && (c->key = OPENSSL_memdup(src->key, src->keylen)) == NULL)
         goto fail;
-    if (src->bufcap > 0) {
-        if ((c->buf = OPENSSL_malloc(src->bufcap)) == NULL)
-            goto fail;
-        memcpy(c->buf, src->buf, src->buflen);
-    }
-    if (src->state == KAC_M_KERNEL) {
-        int r = kac_afalg_hash_sess_clone(&c->sess, &src->sess);
-
-        if (r < 0) {
-            kac_stats_error(src->alg->id);
-            KAC_ERR(KAC_R_OPERATION_FAILED, "%s: cannot copy the offloaded MAC state (%s)",
-                    mname(src), r == -EBADFD ? "socket of the parent process" : strerror(-r));
-            goto fail;
-        }
-    }
+    if (!kac_hs_dup(&c->hs, &src->hs)) /* a running kernel MAC: variant set */
+        goto fail;
     return c;
 fail:
     EVP_MAC_CTX_free(c->sw);
-    OPENSSL_clear_free(c->buf, c->bufcap);
+    kac_hs_free(&c->hs);
     OPENSSL_clear_free(c->key, c->keylen);
     OPENSSL_clear_free(c, sizeof(*c));
     return NULL;
@@ -167,7 +152,7 @@ static const struct kac_alg *variant(const struct kac_mctx *c)
 /* A new key (as the software context applies it: with the current digest / cipher). */
 static int set_key(struct kac_mctx *c, const unsigned char *key, size_t keylen)
 {
-    const struct kac_alg *old = c->alg;
+    const struct kac_alg *old = c->hs.alg;
     int same = c->key_set && keylen == c->keylen
                && (keylen == 0 || CRYPTO_memcmp(key, c->key, keylen) == 0);
 
@@ -183,21 +168,10 @@ static int set_key(struct kac_mctx *c, const unsigned char *key, size_t keylen)
         c->keylen = keylen;
     }
     c->key_set = 1;
-    c->alg = variant(c);
-    if (!same || old != c->alg)
-        kac_afalg_sess_close(&c->sess);
+    c->hs.alg = variant(c);
+    if (!same || old != c->hs.alg)
+        kac_afalg_sess_close(&c->hs.sess);
     return 1;
-}
-
-/* Restarts the message (the software context has been (re)initialised). */
-static void restart(struct kac_mctx *c)
-{
-    if (c->state == KAC_M_KERNEL)
-        kac_afalg_sess_close(&c->sess);
-    buf_clear(c);
-    c->total = 0;
-    c->state = KAC_M_BUF;
-    c->why = KAC_WHY_SMALL;
 }
 
 /* kaccel's view of parameters the software context has accepted. */
@@ -227,7 +201,7 @@ static int note_params(struct kac_mctx *c, const OSSL_PARAM params[])
     if ((p = OSSL_PARAM_locate_const(params, OSSL_MAC_PARAM_KEY)) != NULL) {
         if (p->data_type != OSSL_PARAM_OCTET_STRING || !set_key(c, p->data, p->data_size))
             return 0;
-        restart(c); /* a new key restarts the software context's message too */
+        kac_hs_restart(&c->hs); /* a new key restarts the software context's message too */
     }
     return 1;
 }
@@ -242,8 +216,8 @@ static int kac_mac_init(void *vctx, const unsigned char *key, size_t keylen,
         ERR_raise_data(ERR_LIB_PROV, PROV_R_NO_KEY_SET, "%s: init without a key", mname(c));
         return 0;
     }
-    restart(c);
-    c->state = KAC_M_FAILED; /* until the software context accepts the key and parameters */
+    kac_hs_restart(&c->hs);
+    c->hs.state = KAC_HS_FAILED; /* until the software context accepts the key and parameters */
     if (!EVP_MAC_init(c->sw, key, keylen, params)) {
         if (ERR_peek_last_error() == 0)
             KAC_ERR(KAC_R_INVALID_PARAMETER, "%s: init failed (no %s set, or a bad key)",
@@ -252,219 +226,56 @@ static int kac_mac_init(void *vctx, const unsigned char *key, size_t keylen,
     }
     if (!note_params(c, params) || (key != NULL && !set_key(c, key, keylen)))
         return 0;
-    restart(c);
+    kac_hs_restart(&c->hs); /* the message restarts with the software context */
     return 1;
-}
-
-/* Moves the message to software: the buffered part, then in. */
-static int to_software(struct kac_mctx *c, enum kac_why why, const unsigned char *in,
-                       size_t inl)
-{
-    if ((c->buflen > 0 && !EVP_MAC_update(c->sw, c->buf, c->buflen))
-        || (inl > 0 && !EVP_MAC_update(c->sw, in, inl))) {
-        c->state = KAC_M_FAILED;
-        return 0;
-    }
-    buf_clear(c);
-    c->state = KAC_M_SW;
-    c->why = why;
-    return 1;
-}
-
-/* As in digest.c: 1 on success, 0 when offload failed and the data is in hand. */
-static int to_kernel(struct kac_mctx *c, const unsigned char *in, size_t inl, int more,
-                     unsigned char *md, enum kac_why *why)
-{
-    int err = 0, r, fd;
-
-    fd = kac_afalg_sess_fd(&c->sess, "hash", kac_route_driver(&c->prov->router, c->alg->id),
-                           c->key, c->keylen, 0, &err);
-    if (fd < 0) {
-        r = -err;
-        *why = KAC_WHY_SESSION;
-        goto fail;
-    }
-    *why = KAC_WHY_OP_ERROR;
-    if ((c->buflen > 0 && (r = kac_afalg_hash_send(fd, c->buf, c->buflen, more || inl > 0)) < 0)
-        || ((inl > 0 || (!more && c->buflen == 0))
-            && (r = kac_afalg_hash_send(fd, in, inl, more)) < 0)
-        || (!more && (r = kac_afalg_hash_read(fd, md, c->alg->outlen)) < 0)) {
-        kac_afalg_sess_close(&c->sess);
-        goto fail;
-    }
-    buf_clear(c);
-    return 1;
-fail:
-    kac_stats_error(c->alg->id);
-    KAC_DBG("%s: offload of %zu bytes failed (%s): software", c->alg->name, c->buflen + inl,
-            strerror(-r));
-    return 0;
-}
-
-static int kernel_failed(struct kac_mctx *c, int r, const char *what)
-{
-    kac_stats_error(c->alg->id);
-    kac_afalg_sess_close(&c->sess);
-    c->state = KAC_M_FAILED;
-    if (r == -EBADFD)
-        KAC_ERR(KAC_R_OPERATION_FAILED,
-                "%s: the offloaded MAC belongs to the parent process (fork mid-message)",
-                c->alg->name);
-    else
-        KAC_ERR(KAC_R_OPERATION_FAILED, "%s: the kernel failed to %s after %zu bytes (%s)",
-                c->alg->name, what, c->total, strerror(-r));
-    return 0;
 }
 
 static int check_state(struct kac_mctx *c)
 {
-    if (c->state == KAC_M_DONE) {
-        KAC_ERR(KAC_R_UPDATE_AFTER_FINAL, "%s: not initialised, or already finalised",
-                mname(c));
-        return 0;
-    }
-    if (c->state == KAC_M_FAILED) {
-        KAC_ERR(KAC_R_OPERATION_FAILED, "%s: this message failed; init first", mname(c));
-        return 0;
-    }
-    return 1;
-}
-
-static int buf_append(struct kac_mctx *c, const unsigned char *in, size_t inl)
-{
-    size_t need = c->buflen + inl;
-
-    if (inl == 0)
-        return 1;
-    if (need > c->bufcap) {
-        size_t limit = c->prov->router.min_offload[c->alg->id];
-        size_t cap = c->bufcap < 256 ? 256 : c->bufcap * 2;
-        unsigned char *nb;
-
-        if (cap > limit)
-            cap = limit; /* need < limit: the message is below the threshold */
-        if (cap < need)
-            cap = need;
-        nb = OPENSSL_clear_realloc(c->buf, c->bufcap, cap);
-        if (nb == NULL)
-            return 0;
-        c->buf = nb;
-        c->bufcap = cap;
-    }
-    memcpy(c->buf + c->buflen, in, inl);
-    c->buflen = need;
-    return 1;
+    return kac_hs_check(&c->hs, mname(c), "not initialised, or already finalised");
 }
 
 /* Why a message of this context cannot be offloaded at all (0: it may be). */
 static int never_offload(const struct kac_mctx *c, enum kac_why *why)
 {
-    if (c->alg != NULL && !c->prov->router.registered[c->alg->id]) {
+    const struct kac_alg *a = c->hs.alg;
+
+    if (a != NULL && !c->hs.prov->router.registered[a->id]) {
         *why = KAC_WHY_NO_ROUTE; /* not among kaccel-algorithms */
         return 1;
     }
     *why = KAC_WHY_PARAMS;
-    return c->alg == NULL || c->tls || c->keylen == 0 || c->keylen > KAC_AFALG_HASH_MAX_KEY;
+    return a == NULL || c->tls || c->keylen == 0 || c->keylen > KAC_AFALG_HASH_MAX_KEY;
 }
 
 static int kac_mac_update(void *vctx, const unsigned char *in, size_t inl)
 {
     struct kac_mctx *c = vctx;
     enum kac_why why;
-    int r;
 
     if (!check_state(c))
         return 0;
-    switch (c->state) {
-    case KAC_M_BUF:
-        if (never_offload(c, &why)) {
-            /* straight to software: TLS-mode HMAC gives meaning to each update */
-            c->total += inl;
-            if (!to_software(c, why, NULL, 0))
-                return 0;
-            return EVP_MAC_update(c->sw, in, inl);
-        }
-        if (kac_route(&c->prov->router, c->alg->id, c->buflen + inl, &why)) {
-            if (to_kernel(c, in, inl, 1, NULL, &why)) {
-                c->total += inl;
-                c->state = KAC_M_KERNEL;
-                return 1;
-            }
-        } else if (why == KAC_WHY_SMALL) {
-            if (!buf_append(c, in, inl)) {
-                KAC_ERR0(KAC_R_MALLOC_FAILURE);
-                return 0;
-            }
-            c->total += inl;
-            return 1;
-        }
-        c->total += inl;
-        return to_software(c, why, in, inl);
-    case KAC_M_KERNEL:
-        c->total += inl;
-        if (!kac_afalg_hash_sess_owned(&c->sess))
-            return kernel_failed(c, -EBADFD, "update");
-        if ((r = kac_afalg_hash_send(c->sess.fd, in, inl, 1)) < 0)
-            return kernel_failed(c, r, "update");
-        return 1;
-    default: /* KAC_M_SW */
-        c->total += inl;
+    if (c->hs.state == KAC_HS_BUF && never_offload(c, &why)) {
+        /* straight to software: TLS-mode HMAC gives meaning to each update */
+        c->hs.total += inl;
+        if (!kac_hs_to_software(&c->hs, why, NULL, 0))
+            return 0;
         return EVP_MAC_update(c->sw, in, inl);
     }
+    return kac_hs_update(&c->hs, in, inl, c->key, c->keylen);
 }
 
 static int kac_mac_final(void *vctx, unsigned char *out, size_t *outl, size_t outsize)
 {
     struct kac_mctx *c = vctx;
     enum kac_why why;
-    size_t n = 0;
-    int r;
 
     if (!check_state(c))
         return 0;
-    switch (c->state) {
-    case KAC_M_BUF:
-        if (!never_offload(c, &why) && kac_route(&c->prov->router, c->alg->id, c->buflen, &why)) {
-            if (outsize < c->alg->outlen) {
-                ERR_raise(ERR_LIB_PROV, PROV_R_OUTPUT_BUFFER_TOO_SMALL);
-                return 0;
-            }
-            if (to_kernel(c, NULL, 0, 0, out, &why)) {
-                kac_stats_offload(c->alg->id, c->total);
-                n = c->alg->outlen;
-                break;
-            }
-        }
-        if (!to_software(c, why, NULL, 0))
-            return 0;
-        /* fall through */
-    case KAC_M_SW:
-        if (!EVP_MAC_final(c->sw, out, &n, outsize)) {
-            c->state = KAC_M_FAILED;
-            return 0;
-        }
-        if (c->alg != NULL)
-            kac_stats_software(c->alg->id, c->why, c->total);
-        break;
-    default: /* KAC_M_KERNEL */
-        if (outsize < c->alg->outlen) {
-            ERR_raise(ERR_LIB_PROV, PROV_R_OUTPUT_BUFFER_TOO_SMALL);
-            return 0;
-        }
-        if (!kac_afalg_hash_sess_owned(&c->sess))
-            return kernel_failed(c, -EBADFD, "finalise");
-        if ((c->total == 0 && (r = kac_afalg_hash_send(c->sess.fd, NULL, 0, 0)) < 0)
-            || (r = kac_afalg_hash_read(c->sess.fd, out, c->alg->outlen)) < 0) {
-            OPENSSL_cleanse(out, c->alg->outlen);
-            return kernel_failed(c, r, "finalise");
-        }
-        kac_stats_offload(c->alg->id, c->total);
-        n = c->alg->outlen;
-        break;
-    }
-    c->state = KAC_M_DONE;
-    *outl = n;
-    return 1;
+    if (c->hs.state == KAC_HS_BUF && never_offload(c, &why)
+        && !kac_hs_to_software(&c->hs, why, NULL, 0))
+        return 0;
+    return kac_hs_final(&c->hs, out, outl, outsize, c->key, c->keylen);
 }
 
 static int kac_mac_get_ctx_params(void *vctx, OSSL_PARAM params[])
