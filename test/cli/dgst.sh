@@ -4,21 +4,8 @@
 # provider's; bad input gives a clear error.
 . "$(dirname "$0")/lib.sh"
 
-cat >"$TMP/k.cnf" <<CNF
-openssl_conf = openssl_init
-[openssl_init]
-providers = provider_sect
-[provider_sect]
-default = default_sect
-kaccel = kaccel_sect
-[default_sect]
-activate = 1
-[kaccel_sect]
-activate = 1
-kaccel-algorithms = all
-kaccel-afalg-drivers = any
-kaccel-min-offload = 0
-CNF
+kaccel_cnf "$TMP/k.cnf" "kaccel-algorithms = all" "kaccel-afalg-drivers = any" \
+    "kaccel-min-offload = 0"
 K="-propquery provider=kaccel"
 
 OPENSSL_CONF="$TMP/k.cnf" ossl list -cipher-algorithms $K >"$TMP/c" 2>&1

@@ -4,21 +4,8 @@
 # when AF_ALG is present, i.e. in the guest).
 . "$(dirname "$0")/lib.sh"
 
-cat >"$TMP/k.cnf" <<CNF
-openssl_conf = openssl_init
-[openssl_init]
-providers = provider_sect
-[provider_sect]
-default = default_sect
-kaccel = kaccel_sect
-[default_sect]
-activate = 1
-[kaccel_sect]
-activate = 1
-kaccel-algorithms = all
-kaccel-afalg-drivers = any
-kaccel-min-offload = 0
-CNF
+kaccel_cnf "$TMP/k.cnf" "kaccel-algorithms = all" "kaccel-afalg-drivers = any" \
+    "kaccel-min-offload = 0"
 head -c 100000 /dev/urandom >"$TMP/pt"
 head -c 4097 /dev/urandom >"$TMP/pt2"
 

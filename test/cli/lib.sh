@@ -26,3 +26,16 @@ finish() {
     echo "$passes passed, $fails failed"
     [ "$fails" -eq 0 ]
 }
+
+# kaccel_cnf FILE [KEY = VALUE ...]: an openssl.cnf loading the default provider
+# and kaccel with the given kaccel lines.
+kaccel_cnf() {
+    f=$1
+    shift
+    {
+        printf 'openssl_conf = openssl_init\n[openssl_init]\nproviders = provider_sect\n'
+        printf '[provider_sect]\ndefault = default_sect\nkaccel = kaccel_sect\n'
+        printf '[default_sect]\nactivate = 1\n[kaccel_sect]\nactivate = 1\n'
+        for l in "$@"; do printf '%s\n' "$l"; done
+    } >"$f"
+}

@@ -140,3 +140,16 @@ uint64_t kactest_seed(void)
     fprintf(stderr, "# seed %llu (KACCEL_TEST_SEED to repeat)\n", (unsigned long long)s);
     return s;
 }
+
+size_t kactest_unhex(const char *h, unsigned char *out)
+{
+    size_t n = strlen(h) / 2, i;
+
+    for (i = 0; i < n; i++) {
+        unsigned v = 0;
+
+        sscanf(h + 2 * i, "%2x", &v);
+        out[i] = (unsigned char)v;
+    }
+    return n;
+}

@@ -31,6 +31,9 @@ uint64_t kactest_stat(struct kactest *t, const char *alg, const char *counter);
 /* The AF_ALG driver kaccel routes an algorithm to, or NULL (static buffer). */
 const char *kactest_route(struct kactest *t, const char *alg);
 
+/* Hex string to bytes; returns the byte count (strlen / 2). */
+size_t kactest_unhex(const char *hex, unsigned char *out);
+
 /* Deterministic pseudo-random bytes (xorshift), for reproducible failures. */
 void kactest_rand(uint64_t *state, unsigned char *buf, size_t len);
 uint64_t kactest_seed(void); /* KACCEL_TEST_SEED or time; printed */

@@ -40,19 +40,6 @@ static int have_afalg;
 static int is_ccm(const char *n) { return strstr(n, "CCM") != NULL; }
 static int is_gcm(const char *n) { return strstr(n, "GCM") != NULL; }
 
-static size_t unhex(const char *h, unsigned char *out)
-{
-    size_t n = strlen(h) / 2, i;
-
-    for (i = 0; i < n; i++) {
-        unsigned v;
-
-        sscanf(h + 2 * i, "%2x", &v);
-        out[i] = (unsigned char)v;
-    }
-    return n;
-}
-
 /* ---- one message, many ways ---------------------------------------------- */
 
 struct how {
@@ -251,15 +238,15 @@ static void run_kats(struct kactest *t)
     for (i = 0; i < sizeof(kats) / sizeof(kats[0]); i++) {
         EVP_CIPHER *c = EVP_CIPHER_fetch(t->ctx, kats[i].cipher, "provider=kaccel");
         unsigned char key[32], iv[16], aad[32], pt[128], ct[128], tag[16], out[144], otag[16];
-        size_t ivlen = unhex(kats[i].iv, iv), aadlen = unhex(kats[i].aad, aad);
-        size_t len = unhex(kats[i].pt, pt), taglen = unhex(kats[i].tag, tag);
+        size_t ivlen = kactest_unhex(kats[i].iv, iv), aadlen = kactest_unhex(kats[i].aad, aad);
+        size_t len = kactest_unhex(kats[i].pt, pt), taglen = kactest_unhex(kats[i].tag, tag);
         struct how h = { 0 };
         uint64_t rng = seed;
         int v;
 
         assert_non_null(c);
-        unhex(kats[i].key, key);
-        unhex(kats[i].ct, ct);
+        kactest_unhex(kats[i].key, key);
+        kactest_unhex(kats[i].ct, ct);
         h.taglen = taglen;
         if (ivlen != (size_t)EVP_CIPHER_get_iv_length(c))
             h.ivlen = ivlen;

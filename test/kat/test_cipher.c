@@ -75,19 +75,6 @@ static const struct kat kats[] = {
       "5d31e276f8fe4a8d66b317f9ac683f44680a86ac35adfc3345befecb4bb188fd" },
 };
 
-static size_t unhex(const char *h, unsigned char *out)
-{
-    size_t n = strlen(h) / 2, i;
-
-    for (i = 0; i < n; i++) {
-        unsigned v;
-
-        sscanf(h + 2 * i, "%2x", &v);
-        out[i] = (unsigned char)v;
-    }
-    return n;
-}
-
 /* One-shot encrypt/decrypt with padding off through a fetched cipher. */
 static size_t crypt_once(OSSL_LIB_CTX *ctx, const char *props, const char *name, int enc,
                          const unsigned char *key, const unsigned char *iv,
@@ -118,11 +105,11 @@ static void run_kats(struct kactest *t)
 
         if (kats[i].ct == NULL)
             continue;
-        unhex(kats[i].key, key);
+        kactest_unhex(kats[i].key, key);
         if (kats[i].iv)
-            unhex(kats[i].iv, iv);
-        len = unhex(kats[i].pt, pt);
-        unhex(kats[i].ct, ct);
+            kactest_unhex(kats[i].iv, iv);
+        len = kactest_unhex(kats[i].pt, pt);
+        kactest_unhex(kats[i].ct, ct);
         assert_int_equal(crypt_once(t->ctx, "provider=kaccel", kats[i].cipher, 1, key,
                                     kats[i].iv ? iv : NULL, pt, len, out, 0), len);
         if (memcmp(out, ct, len) != 0)

@@ -73,19 +73,6 @@ static const struct {
       "ee691fbe0c985302ba1b0d8dc78c086346b533b49c030d99a27daf1139d6e75e" },
 };
 
-static size_t unhex(const char *h, unsigned char *out)
-{
-    size_t n = strlen(h) / 2, i;
-
-    for (i = 0; i < n; i++) {
-        unsigned v;
-
-        sscanf(h + 2 * i, "%2x", &v);
-        out[i] = (unsigned char)v;
-    }
-    return n;
-}
-
 static size_t digest_once(OSSL_LIB_CTX *ctx, const char *props, const char *name,
                           const unsigned char *in, size_t len, unsigned char *out)
 {
@@ -112,12 +99,12 @@ static void run_kats(struct kactest *t)
         unsigned char want[64], got[64];
         size_t n;
 
-        n = unhex(kats[i].abc, want);
+        n = kactest_unhex(kats[i].abc, want);
         assert_int_equal(digest_once(t->ctx, "provider=kaccel", kats[i].md,
                                      (const unsigned char *)"abc", 3, got), n);
         if (memcmp(got, want, n) != 0)
             fail_msg("%s(\"abc\"): known answer mismatch", kats[i].md);
-        n = unhex(kats[i].m448, want);
+        n = kactest_unhex(kats[i].m448, want);
         assert_int_equal(digest_once(t->ctx, "provider=kaccel", kats[i].md,
                                      (const unsigned char *)msg448, 56, got), n);
         if (memcmp(got, want, n) != 0)

@@ -55,19 +55,6 @@ static int have_afalg;
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static size_t unhex(const char *h, unsigned char *out)
-{
-    size_t n = strlen(h) / 2, i;
-
-    for (i = 0; i < n; i++) {
-        unsigned v;
-
-        sscanf(h + 2 * i, "%2x", &v);
-        out[i] = (unsigned char)v;
-    }
-    return n;
-}
-
 static void sub_params(OSSL_PARAM p[2], const char *mac, const char *sub)
 {
     p[0] = OSSL_PARAM_construct_utf8_string(strcmp(mac, "HMAC") == 0 ? OSSL_MAC_PARAM_DIGEST
@@ -184,7 +171,7 @@ static size_t kat_bytes(const char *s, unsigned char *out)
     if (s[0] == '#') { /* the first n bytes of the NIST example message */
         unsigned char all[64];
 
-        unhex(nist_msg, all);
+        kactest_unhex(nist_msg, all);
         count = (unsigned)atoi(s + 1);
         memcpy(out, all, count);
         return count;
@@ -196,7 +183,7 @@ static size_t kat_bytes(const char *s, unsigned char *out)
     }
     if (s[0] != '\0' && strchr("0123456789abcdef", s[0]) != NULL
         && strlen(s) % 2 == 0 && strspn(s, "0123456789abcdef") == strlen(s))
-        return unhex(s, out);
+        return kactest_unhex(s, out);
     memcpy(out, s, strlen(s)); /* plain text (long RFC 4231 messages) */
     return strlen(s);
 }
@@ -208,7 +195,7 @@ static void run_kats(struct kactest *t)
     for (i = 0; i < N_ELEMS(kats); i++) {
         unsigned char key[256], data[256], want[64], got[EVP_MAX_MD_SIZE];
         size_t kl = kat_bytes(kats[i].key, key), dl = kat_bytes(kats[i].data, data);
-        size_t wl = unhex(kats[i].want, want);
+        size_t wl = kactest_unhex(kats[i].want, want);
 
         assert_int_equal(mac_once(t->ctx, "provider=kaccel", kats[i].mac, kats[i].sub, key, kl,
                                   data, dl, got), wl);
