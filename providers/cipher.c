@@ -52,6 +52,7 @@ struct kac_cctx {
     unsigned int num;             /* CTR: bytes of ks used */
     struct kac_afalg_sess sess;   /* AF_ALG operation socket */
     struct kac_ureq req;          /* its request (one in flight per context) */
+    unsigned char *bounce;        /* copy of an in-place chunk's input, allocated once */
 };
 
 static OSSL_FUNC_cipher_freectx_fn kac_cipher_freectx;
@@ -101,6 +102,7 @@ static void kac_cipher_freectx(void *vctx)
         return;
     kac_uq_quiesce(&c->req);
     kac_afalg_sess_close(&c->sess);
+    OPENSSL_clear_free(c->bounce, KAC_AFALG_MAX_CHUNK);
     EVP_CIPHER_CTX_free(c->sw);
     OPENSSL_clear_free(c, sizeof(*c));
 }
@@ -114,6 +116,7 @@ static void *kac_cipher_dupctx(void *vctx)
     *c = *src;
     kac_afalg_sess_init(&c->sess); /* the copy opens its own socket when it offloads */
     memset(&c->req, 0, sizeof(c->req));
+    c->bounce = NULL;
     c->sw = EVP_CIPHER_CTX_new();
     if (c->sw == NULL || !EVP_CIPHER_CTX_copy(c->sw, src->sw)) {
         EVP_CIPHER_CTX_free(c->sw);
@@ -272,7 +275,7 @@ static int offload_chunk(struct kac_cctx *c, int fd, const unsigned char *src, s
 static size_t run_offload(struct kac_cctx *c, unsigned char *out, const unsigned char *in,
                           size_t len, int *err)
 {
-    unsigned char save[KAC_BLOCK], *bounce = NULL;
+    unsigned char save[KAC_BLOCK];
     size_t done = 0;
     int fd;
 
@@ -291,17 +294,18 @@ static size_t run_offload(struct kac_cctx *c, unsigned char *out, const unsigned
         if (c->alg->mode == KAC_MODE_CBC && !c->enc)
             memcpy(save, src + n - KAC_BLOCK, KAC_BLOCK);
         if (inplace) {
-            if (bounce == NULL && (bounce = OPENSSL_malloc(KAC_AFALG_MAX_CHUNK)) == NULL) {
+            if (c->bounce == NULL
+                && (c->bounce = OPENSSL_malloc(KAC_AFALG_MAX_CHUNK)) == NULL) {
                 *err = ENOMEM;
                 break;
             }
-            memcpy(bounce, src, n);
-            src = bounce;
+            memcpy(c->bounce, src, n);
+            src = c->bounce;
         }
         r = offload_chunk(c, fd, src, n, dst);
         if (r < 0) {
             if (inplace)
-                memcpy(dst, bounce, n); /* restore the input for the software retry */
+                memcpy(dst, c->bounce, n); /* restore the input for the software retry */
             *err = -r;
             if (!c->queue_full) /* a full queue says nothing about the socket */
                 kac_afalg_sess_close(&c->sess);
@@ -320,7 +324,6 @@ static size_t run_offload(struct kac_cctx *c, unsigned char *out, const unsigned
         c->sw_stale = 1;
         done += n;
     }
-    OPENSSL_clear_free(bounce, KAC_AFALG_MAX_CHUNK);
     return done;
 }
 
