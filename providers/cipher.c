@@ -25,6 +25,7 @@
 #include "../src/backend/afalg/afalg.h"
 #include "../src/backend/afalg/session.h"
 #include "../src/backend/afalg/uring.h"
+#include "../src/backend/dpdk/dpdk.h"
 #include "../src/core/error.h"
 #include "../src/core/fork.h"
 #include "../src/core/log.h"
@@ -52,6 +53,8 @@ struct kac_cctx {
     unsigned int num;             /* CTR: bytes of ks used */
     struct kac_afalg_sess sess;   /* AF_ALG operation socket */
     struct kac_ureq req;          /* its request (one in flight per context) */
+    struct kac_dpdk_sess *dsess;  /* DPDK session (key and direction), made lazily */
+    int dsess_failed;             /* its creation failed for this key and direction */
     unsigned char *bounce;        /* copy of an in-place chunk's input, allocated once */
 };
 
@@ -102,6 +105,7 @@ static void kac_cipher_freectx(void *vctx)
         return;
     kac_uq_quiesce(&c->req);
     kac_afalg_sess_close(&c->sess);
+    kac_dpdk_sess_free(c->dsess);
     OPENSSL_clear_free(c->bounce, KAC_AFALG_MAX_CHUNK);
     EVP_CIPHER_CTX_free(c->sw);
     OPENSSL_clear_free(c, sizeof(*c));
@@ -116,6 +120,8 @@ static void *kac_cipher_dupctx(void *vctx)
     *c = *src;
     kac_afalg_sess_init(&c->sess); /* the copy opens its own socket when it offloads */
     memset(&c->req, 0, sizeof(c->req));
+    c->dsess = NULL; /* and makes its own DPDK session */
+    c->dsess_failed = 0;
     c->bounce = NULL;
     c->sw = EVP_CIPHER_CTX_new();
     if (c->sw == NULL || !EVP_CIPHER_CTX_copy(c->sw, src->sw)) {
@@ -182,8 +188,12 @@ static int cipher_init(void *vctx, const unsigned char *key, size_t keylen,
     if (c->iv_set && c->alg->mode != KAC_MODE_ECB && !sw_set_iv(c, c->iv))
         return 0;
     if (key != NULL) {
-        if (c->key_set && (keylen != c->keylen || CRYPTO_memcmp(key, c->key, keylen) != 0))
+        if (c->key_set && (keylen != c->keylen || CRYPTO_memcmp(key, c->key, keylen) != 0)) {
             kac_afalg_sess_close(&c->sess);
+            kac_dpdk_sess_free(c->dsess);
+            c->dsess = NULL;
+        }
+        c->dsess_failed = 0;
         memcpy(c->key, key, keylen);
         c->keylen = keylen;
         c->key_set = 1;
@@ -327,33 +337,123 @@ static size_t run_offload(struct kac_cctx *c, unsigned char *out, const unsigned
     return done;
 }
 
+/* The IV after n bytes processed from src to dst (CBC decryption: saved input block). */
+static void advance_iv(struct kac_cctx *c, const unsigned char *dst, const unsigned char *last_in,
+                       size_t n)
+{
+    if (c->alg->mode == KAC_MODE_CBC)
+        memcpy(c->iv, c->enc ? dst + n - KAC_BLOCK : last_in, KAC_BLOCK);
+    else if (c->alg->mode == KAC_MODE_CTR)
+        ctr_add(c->iv, n / KAC_BLOCK);
+}
+
+/*
+ * Offloads len bytes through the context's DPDK session (made on first use):
+ * all at once when in and out are apart (split into a burst of ops by the
+ * backend), through the bounce buffer in chunks when they overlap.  Returns
+ * the bytes done, a prefix whose output and IV are right; on a shortfall
+ * *err is set (EAGAIN with c->queue_full for a full queue pair).
+ */
+static size_t run_offload_dpdk(struct kac_cctx *c, unsigned char *out, const unsigned char *in,
+                               size_t len, int *err)
+{
+    size_t done = 0;
+
+    c->queue_full = 0;
+    if (c->dsess != NULL && !kac_dpdk_sess_matches(c->dsess, c->enc, KAC_BLOCK, 0, 0)) {
+        kac_dpdk_sess_free(c->dsess);
+        c->dsess = NULL;
+    }
+    if (c->dsess == NULL) {
+        if (c->dsess_failed) {
+            *err = EAGAIN;
+            return 0;
+        }
+        c->dsess = kac_dpdk_sess_new(c->alg, c->enc, c->key, c->keylen, KAC_BLOCK, 0, 0, err);
+        if (c->dsess == NULL) {
+            c->dsess_failed = 1; /* not retried until the key or direction changes */
+            return 0;
+        }
+    }
+    while (done < len) {
+        const unsigned char *src = in + done;
+        unsigned char *dst = out + done;
+        unsigned char last[KAC_BLOCK];
+        size_t n = len - done, got = 0;
+        int r;
+
+        if (src < dst + n && dst < src + n) { /* in place: keep the input for a retry */
+            if (n > KAC_AFALG_MAX_CHUNK)
+                n = KAC_AFALG_MAX_CHUNK;
+            if (c->bounce == NULL
+                && (c->bounce = OPENSSL_malloc(KAC_AFALG_MAX_CHUNK)) == NULL) {
+                *err = ENOMEM;
+                break;
+            }
+            memcpy(c->bounce, src, n);
+            src = c->bounce;
+        }
+        r = kac_dpdk_cipher(c->dsess, c->iv, src, dst, n, &got);
+        if (got > 0) {
+            if (c->alg->mode == KAC_MODE_CBC && !c->enc)
+                memcpy(last, src + got - KAC_BLOCK, KAC_BLOCK);
+            advance_iv(c, dst, last, got);
+            c->sw_stale = 1;
+            done += got;
+        }
+        if (r != 0) {
+            if (src == c->bounce)
+                memcpy(dst + got, c->bounce + got, n - got); /* the input, for software */
+            if (r == KAC_DPDK_FULL) {
+                c->queue_full = 1;
+                *err = EAGAIN;
+            } else {
+                *err = -r;
+            }
+            break;
+        }
+    }
+    return done;
+}
+
 /* Routes whole blocks to offload or software; a failed offload is redone in software. */
 static int run(struct kac_cctx *c, unsigned char *out, const unsigned char *in, size_t len)
 {
     enum kac_alg_id id = c->alg->id;
     enum kac_why why;
     size_t done = 0;
+    int backend;
 
     if (len == 0)
         return 1;
     if (c->tls) {
         why = KAC_WHY_PARAMS;
+    } else if (c->alg->mode == KAC_MODE_XTS && len > KAC_DPDK_MAX_OP
+               && kac_route_pick(&c->prov->router, id, len, &why) == KAC_BACKEND_DPDK) {
+        why = KAC_WHY_PARAMS; /* one XTS data unit larger than a DPDK op */
     } else if (c->alg->mode == KAC_MODE_XTS && len > KAC_AFALG_MAX_CHUNK) {
         why = KAC_WHY_PARAMS; /* one XTS data unit cannot be split */
-    } else if (kac_route(&c->prov->router, id, len, &why)) {
-        int err = 0;
+    } else if ((backend = kac_route_pick(&c->prov->router, id, len, &why))
+               != KAC_ROUTE_SOFTWARE) {
+        int err = 0, session_failed;
 
-        done = run_offload(c, out, in, len, &err);
+        if (backend == KAC_BACKEND_DPDK) {
+            done = run_offload_dpdk(c, out, in, len, &err);
+            session_failed = c->dsess == NULL;
+        } else {
+            done = run_offload(c, out, in, len, &err);
+            session_failed = c->sess.open_failed;
+        }
         if (done == len) {
-            kac_stats_offload(id, len);
+            kac_stats_offload_to(id, backend, len);
             return 1;
         }
         if (done > 0)
-            kac_stats_offload(id, done);
+            kac_stats_offload_to(id, backend, done);
         if (c->queue_full) {
             why = KAC_WHY_QUEUE_FULL; /* bounded in flight: no error, no blocking */
         } else {
-            why = c->sess.open_failed ? KAC_WHY_SESSION : KAC_WHY_OP_ERROR;
+            why = session_failed ? KAC_WHY_SESSION : KAC_WHY_OP_ERROR;
             kac_stats_error(id);
             KAC_DBG("%s: offload failed after %zu of %zu bytes (%s): software", c->alg->name,
                     done, len, strerror(err));

@@ -143,11 +143,22 @@ static int kac_get_params(void *provctx, OSSL_PARAM params[])
             return 0;
         buf[0] = '\0';
         for (i = 0; i < KAC_ALG_COUNT && n < 16384; i++) {
-            const struct kac_route_info *ri = &prov->router.afalg[i];
+            const char *note = "-";
+            char route[160];
+            unsigned b;
 
+            kac_route_describe(&prov->router, (enum kac_alg_id)i, route, sizeof(route));
+            for (b = 0; b < prov->cfg.nbackends; b++) {
+                const struct kac_route_info *ri = &prov->router.info[prov->cfg.backends[b]][i];
+
+                if (ri->note[0]) {
+                    note = ri->note;
+                    break;
+                }
+            }
             n += (size_t)snprintf(buf + n, 16384 - n, "%s %s %zu %d %s\n", kac_algs[i].name,
-                                  ri->usable ? ri->impl : "-", prov->router.min_offload[i],
-                                  prov->router.registered[i], ri->note[0] ? ri->note : "-");
+                                  route, prov->router.min_offload[i],
+                                  prov->router.registered[i], note);
         }
         ok = OSSL_PARAM_set_utf8_string(p, buf);
         free(buf);

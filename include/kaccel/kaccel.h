@@ -33,6 +33,10 @@
 #define KACCEL_CNF_AFALG_DRIVERS "kaccel-afalg-drivers" /* auto | any | driver list */
 #define KACCEL_CNF_ALGORITHMS    "kaccel-algorithms"    /* auto | all | name list */
 #define KACCEL_CNF_QUEUE_DEPTH   "kaccel-queue-depth"   /* requests in flight per thread */
+#define KACCEL_CNF_DPDK_EAL      "kaccel-dpdk-eal"      /* EAL arguments (required for dpdk) */
+#define KACCEL_CNF_DPDK_DEVICES  "kaccel-dpdk-devices"  /* all | device or PMD names, in preference order */
+#define KACCEL_CNF_DPDK_QUEUE_PAIRS "kaccel-dpdk-queue-pairs" /* per device, 1..64 */
+#define KACCEL_CNF_DPDK_BURST    "kaccel-dpdk-burst"    /* ops per enqueue/dequeue burst, 1..256 */
 
 /* Provider parameters (OSSL_PROVIDER_get_params) beyond the standard ones. */
 #define KACCEL_PARAM_BACKENDS    "kaccel-backends"      /* utf8 string: backends in force */
@@ -42,7 +46,12 @@
  * "<name> offload_ops=N offload_bytes=N sw_ops=N sw_bytes=N sw_<reason>=N... errors=N"
  */
 #define KACCEL_PARAM_STATS       "kaccel-stats"
-/* utf8 string: one line per algorithm, "<name> <afalg driver|-> <min-offload> <registered 0|1> <note>" */
+/*
+ * utf8 string: one line per algorithm,
+ * "<name> <backend:implementation|-> <min-offload> <registered 0|1> <note>"
+ */
 #define KACCEL_PARAM_ROUTES      "kaccel-routes"
+/* utf8 string: the DPDK backend's state, devices, queue pairs and counters */
+#define KACCEL_PARAM_DPDK        "kaccel-dpdk"
 
 #endif /* KACCEL_KACCEL_H */

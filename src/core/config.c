@@ -17,6 +17,10 @@ const char *const kac_config_keys[] = {
     KACCEL_CNF_AFALG_DRIVERS,
     KACCEL_CNF_ALGORITHMS,
     KACCEL_CNF_QUEUE_DEPTH,
+    KACCEL_CNF_DPDK_EAL,
+    KACCEL_CNF_DPDK_DEVICES,
+    KACCEL_CNF_DPDK_QUEUE_PAIRS,
+    KACCEL_CNF_DPDK_BURST,
     NULL,
 };
 
@@ -287,6 +291,51 @@ static int set_min_offload_algs(struct kac_config *cfg, const char *key, const c
     return 1;
 }
 
+static int add_dpdk_device(void *arg, const char *item, size_t len, char *err, size_t errlen)
+{
+    struct list_ctx *lc = arg;
+    struct kac_config *c = lc->cfg;
+
+    if (c->ndpdk_devices == KAC_MAX_DPDK_DEVICES || len >= sizeof(c->dpdk_devices[0])) {
+        snprintf(err, errlen, "%s = \"%s\": too many (max %d) or too long device names",
+                 lc->key, lc->value, KAC_MAX_DPDK_DEVICES);
+        return 0;
+    }
+    memcpy(c->dpdk_devices[c->ndpdk_devices], item, len);
+    c->dpdk_devices[c->ndpdk_devices++][len] = '\0';
+    return 1;
+}
+
+static int set_dpdk_devices(struct kac_config *cfg, const char *key, const char *value,
+                            char *err, size_t errlen)
+{
+    struct kac_config tmp = *cfg;
+    struct list_ctx lc = { &tmp, key, value };
+
+    tmp.ndpdk_devices = 0;
+    if (strcasecmp(value, "all") == 0) {
+        *cfg = tmp;
+        return 1;
+    }
+    if (!for_each_item(key, value, err, errlen, add_dpdk_device, &lc))
+        return 0;
+    *cfg = tmp;
+    return 1;
+}
+
+static int set_count(unsigned *dst, const char *key, const char *value, size_t max, char *err,
+                     size_t errlen, const char *what)
+{
+    size_t v;
+
+    if (!kac_parse_size(value, &v) || v < 1 || v > max) {
+        snprintf(err, errlen, "%s = \"%s\": not %s from 1 to %zu", key, value, what, max);
+        return 0;
+    }
+    *dst = (unsigned)v;
+    return 1;
+}
+
 size_t kac_config_min_offload(const struct kac_config *cfg, enum kac_alg_id alg)
 {
     return cfg->alg_min_set[alg] ? cfg->alg_min_offload[alg] : cfg->min_offload;
@@ -384,17 +433,30 @@ int kac_config_set(struct kac_config *cfg, const char *key, const char *value,
         return set_drivers(cfg, key, value, err, errlen);
     if (strcmp(key, KACCEL_CNF_ALGORITHMS) == 0)
         return set_algorithms(cfg, key, value, err, errlen);
-    if (strcmp(key, KACCEL_CNF_QUEUE_DEPTH) == 0) {
-        size_t v;
+    if (strcmp(key, KACCEL_CNF_QUEUE_DEPTH) == 0)
+        return set_count(&cfg->queue_depth, key, value, KAC_MAX_QUEUE_DEPTH, err, errlen,
+                         "a request count");
+    if (strcmp(key, KACCEL_CNF_DPDK_EAL) == 0) {
+        size_t n = strlen(value);
 
-        if (!kac_parse_size(value, &v) || v < 1 || v > KAC_MAX_QUEUE_DEPTH) {
-            snprintf(err, errlen, "%s = \"%s\": not a request count from 1 to %d", key, value,
-                     KAC_MAX_QUEUE_DEPTH);
+        while (n > 0 && isspace((unsigned char)value[n - 1]))
+            n--;
+        if (n == 0 || n >= sizeof(cfg->dpdk_eal)) {
+            snprintf(err, errlen, "%s = \"%s\": %s", key, value,
+                     n == 0 ? "empty EAL argument list" : "EAL arguments too long");
             return 0;
         }
-        cfg->queue_depth = (unsigned)v;
+        memcpy(cfg->dpdk_eal, value, n);
+        cfg->dpdk_eal[n] = '\0';
         return 1;
     }
+    if (strcmp(key, KACCEL_CNF_DPDK_DEVICES) == 0)
+        return set_dpdk_devices(cfg, key, value, err, errlen);
+    if (strcmp(key, KACCEL_CNF_DPDK_QUEUE_PAIRS) == 0)
+        return set_count(&cfg->dpdk_queue_pairs, key, value, 64, err, errlen,
+                         "a queue pair count");
+    if (strcmp(key, KACCEL_CNF_DPDK_BURST) == 0)
+        return set_count(&cfg->dpdk_burst, key, value, 256, err, errlen, "a burst size");
     snprintf(err, errlen, "%s = \"%s\": unknown key", key, value);
     return 0;
 }

@@ -27,6 +27,7 @@ enum kac_algs_policy {
 };
 
 #define KAC_MAX_DRIVERS 16
+#define KAC_MAX_DPDK_DEVICES 8
 
 struct kac_config {
     enum kac_backend_id backends[KAC_BACKEND_COUNT]; /* preference order */
@@ -40,6 +41,11 @@ struct kac_config {
     size_t alg_min_offload[KAC_ALG_COUNT];           /* per-algorithm override */
     unsigned char alg_min_set[KAC_ALG_COUNT];
     unsigned queue_depth;                            /* requests in flight per thread */
+    char dpdk_eal[1024];                             /* EAL arguments; "" = not set */
+    char dpdk_devices[KAC_MAX_DPDK_DEVICES][64];     /* empty list: every cryptodev */
+    unsigned ndpdk_devices;
+    unsigned dpdk_queue_pairs;                       /* 0: default */
+    unsigned dpdk_burst;                             /* 0: default */
 };
 
 /* Keys the provider asks the core for, NULL-terminated. */

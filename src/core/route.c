@@ -1,31 +1,41 @@
 #include "route.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "log.h"
 
+static const struct kac_backend *const backends[KAC_BACKEND_COUNT] = {
+    [KAC_BACKEND_AFALG] = &kac_backend_afalg,
+    [KAC_BACKEND_DPDK] = &kac_backend_dpdk,
+};
+
 void kac_router_init(struct kac_router *r, const struct kac_config *cfg)
 {
     unsigned i;
-    int a, use_afalg = 0;
+    int a, b;
 
     memset(r, 0, sizeof(*r));
     r->cfg = *cfg;
-    for (i = 0; i < cfg->nbackends; i++)
-        use_afalg |= cfg->backends[i] == KAC_BACKEND_AFALG;
-    if (use_afalg) {
-        r->afalg_present = kac_backend_afalg.probe(cfg, r->afalg, r->afalg_msg,
-                                                   sizeof(r->afalg_msg));
-        if (!r->afalg_present)
-            KAC_DBG("afalg: %s", r->afalg_msg);
-    } else {
-        strcpy(r->afalg_msg, "not in kaccel-backends");
+    for (b = 0; b < KAC_BACKEND_COUNT; b++)
+        strcpy(r->msg[b], "not in kaccel-backends");
+    for (i = 0; i < cfg->nbackends; i++) {
+        b = cfg->backends[i];
+        r->present[b] = backends[b]->probe(cfg, r->info[b], r->msg[b], sizeof(r->msg[b]));
+        if (!r->present[b]) {
+            memset(r->info[b], 0, sizeof(r->info[b]));
+            KAC_DBG("%s: %s", kac_backend_name((enum kac_backend_id)b), r->msg[b]);
+        }
     }
     for (a = 0; a < KAC_ALG_COUNT; a++) {
+        char route[160];
+
+        for (i = 0; i < cfg->nbackends; i++)
+            r->any[a] |= (unsigned char)r->info[cfg->backends[i]][a].usable;
         r->min_offload[a] = kac_config_min_offload(cfg, (enum kac_alg_id)a);
         switch (cfg->algs) {
         case KAC_ALGS_AUTO:
-            r->registered[a] = (unsigned char)r->afalg[a].usable;
+            r->registered[a] = r->any[a];
             break;
         case KAC_ALGS_ALL:
             r->registered[a] = 1;
@@ -34,12 +44,35 @@ void kac_router_init(struct kac_router *r, const struct kac_config *cfg)
             r->registered[a] = cfg->alg_listed[a];
             break;
         }
-        KAC_DBG("route %-18s %s%s%s (min-offload %zu)%s", kac_algs[a].name,
-                r->afalg[a].usable ? "afalg:" : "software",
-                r->afalg[a].usable ? r->afalg[a].impl : "",
-                r->afalg[a].note[0] ? " -- " : "", r->min_offload[a],
-                r->registered[a] ? "" : " [not registered]");
-        if (r->afalg[a].note[0] && r->afalg[a].usable)
-            KAC_DBG("  note: %s", r->afalg[a].note);
+        KAC_DBG("route %-18s %s (min-offload %zu)%s", kac_algs[a].name,
+                kac_route_describe(r, (enum kac_alg_id)a, route, sizeof(route)),
+                r->min_offload[a], r->registered[a] ? "" : " [not registered]");
+        for (i = 0; i < cfg->nbackends; i++) {
+            const struct kac_route_info *ri = &r->info[cfg->backends[i]][a];
+
+            if (ri->note[0] && ri->usable)
+                KAC_DBG("  %s note: %s", kac_backend_name(cfg->backends[i]), ri->note);
+        }
     }
+}
+
+const char *kac_route_describe(const struct kac_router *r, enum kac_alg_id alg, char *buf,
+                               size_t len)
+{
+    unsigned i;
+
+    for (i = 0; i < r->cfg.nbackends; i++) {
+        enum kac_backend_id b = r->cfg.backends[i];
+        const struct kac_route_info *ri = &r->info[b][alg];
+        const char *impl = ri->impl;
+
+        if (!ri->usable)
+            continue;
+        if (b == KAC_BACKEND_DPDK && kac_dpdk_device_for(alg) != NULL)
+            impl = kac_dpdk_device_for(alg);
+        snprintf(buf, len, "%s:%s", kac_backend_name(b), impl);
+        return buf;
+    }
+    snprintf(buf, len, "-");
+    return buf;
 }

@@ -1,6 +1,9 @@
 /*
  * Routing: offload or software, decided per operation from what the backends
- * offer (probed once), the configuration and the operation's size.
+ * offer (probed once), the configuration and the operation's size.  Backends
+ * are tried in kaccel-backends order; the DPDK backend's devices are known
+ * only once its EAL is up (at the first operation it would take), so its
+ * route is confirmed per operation.
  */
 #ifndef KAC_ROUTE_H
 #define KAC_ROUTE_H
@@ -11,12 +14,16 @@
 #include "backend.h"
 #include "config.h"
 #include "stats.h"
+#include "backend/dpdk/dpdk.h"
+
+#define KAC_ROUTE_SOFTWARE (-1)
 
 struct kac_router {
     struct kac_config cfg;
-    int afalg_present;
-    char afalg_msg[160];
-    struct kac_route_info afalg[KAC_ALG_COUNT];
+    int present[KAC_BACKEND_COUNT];
+    char msg[KAC_BACKEND_COUNT][160];
+    struct kac_route_info info[KAC_BACKEND_COUNT][KAC_ALG_COUNT];
+    unsigned char any[KAC_ALG_COUNT];        /* some backend may take it */
     size_t min_offload[KAC_ALG_COUNT];
     unsigned char registered[KAC_ALG_COUNT]; /* offered to OpenSSL */
 };
@@ -24,25 +31,58 @@ struct kac_router {
 /* Probes the configured backends and decides which algorithms to register. */
 void kac_router_init(struct kac_router *r, const struct kac_config *cfg);
 
-/* 1 when an operation of len bytes should be offloaded; else 0 and *why. */
+/*
+ * The backend an operation of len bytes goes to (enum kac_backend_id), or
+ * KAC_ROUTE_SOFTWARE with the reason in *why.
+ */
+static inline int kac_route_pick(const struct kac_router *r, enum kac_alg_id alg, size_t len,
+                                 enum kac_why *why)
+{
+    unsigned i;
+
+    *why = KAC_WHY_NO_ROUTE;
+    if (!r->any[alg])
+        return KAC_ROUTE_SOFTWARE;
+    if (len < r->min_offload[alg]) {
+        *why = KAC_WHY_SMALL;
+        return KAC_ROUTE_SOFTWARE;
+    }
+    for (i = 0; i < r->cfg.nbackends; i++) {
+        enum kac_backend_id b = r->cfg.backends[i];
+
+        if (!r->info[b][alg].usable)
+            continue;
+        if (b == KAC_BACKEND_DPDK && !kac_dpdk_usable(alg))
+            continue;
+        return (int)b;
+    }
+    return KAC_ROUTE_SOFTWARE;
+}
+
+/* 1 when an operation of len bytes goes to AF_ALG; else 0 and *why. */
 static inline int kac_route(const struct kac_router *r, enum kac_alg_id alg, size_t len,
                             enum kac_why *why)
 {
-    if (!r->afalg[alg].usable) {
-        *why = KAC_WHY_NO_ROUTE;
-        return 0;
-    }
-    if (len < r->min_offload[alg]) {
-        *why = KAC_WHY_SMALL;
-        return 0;
-    }
-    return 1;
+    int b = kac_route_pick(r, alg, len, why);
+
+    if (b == KAC_BACKEND_AFALG)
+        return 1;
+    if (b != KAC_ROUTE_SOFTWARE)
+        *why = KAC_WHY_NO_ROUTE; /* a backend this caller does not drive */
+    return 0;
 }
 
 /* The kernel driver to bind for an algorithm, or NULL. */
 static inline const char *kac_route_driver(const struct kac_router *r, enum kac_alg_id alg)
 {
-    return r->afalg[alg].usable ? r->afalg[alg].impl : NULL;
+    return r->info[KAC_BACKEND_AFALG][alg].usable ? r->info[KAC_BACKEND_AFALG][alg].impl : NULL;
 }
+
+/*
+ * "afalg:<driver>" or "dpdk:<device>" for the first backend that may take
+ * alg, or "-"; for `kaccel info` and the routes parameter.
+ */
+const char *kac_route_describe(const struct kac_router *r, enum kac_alg_id alg, char *buf,
+                               size_t len);
 
 #endif

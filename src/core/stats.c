@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "config.h"
+
 static struct kac_alg_stats stats[KAC_ALG_COUNT];
 
 const char *kac_why_name(enum kac_why why)
@@ -23,6 +25,15 @@ void kac_stats_offload(enum kac_alg_id alg, size_t bytes)
     ADD(stats[alg].off_bytes, bytes);
 }
 
+void kac_stats_offload_to(enum kac_alg_id alg, int backend, size_t bytes)
+{
+    kac_stats_offload(alg, bytes);
+    if (backend == KAC_BACKEND_DPDK) {
+        ADD(stats[alg].dpdk_ops, 1);
+        ADD(stats[alg].dpdk_bytes, bytes);
+    }
+}
+
 void kac_stats_software(enum kac_alg_id alg, enum kac_why why, size_t bytes)
 {
     ADD(stats[alg].sw_ops[why], 1);
@@ -40,6 +51,8 @@ void kac_stats_get(enum kac_alg_id alg, struct kac_alg_stats *out)
 
     out->off_ops = LOAD(stats[alg].off_ops);
     out->off_bytes = LOAD(stats[alg].off_bytes);
+    out->dpdk_ops = LOAD(stats[alg].dpdk_ops);
+    out->dpdk_bytes = LOAD(stats[alg].dpdk_bytes);
     out->sw_bytes = LOAD(stats[alg].sw_bytes);
     out->errors = LOAD(stats[alg].errors);
     for (w = 0; w < KAC_WHY_COUNT; w++)
@@ -72,8 +85,10 @@ size_t kac_stats_format(char *buf, size_t len)
             sw += s.sw_ops[w];
         if (s.off_ops == 0 && sw == 0 && s.errors == 0)
             continue;
-        PUT("%s offload_ops=%llu offload_bytes=%llu sw_ops=%llu sw_bytes=%llu",
+        PUT("%s offload_ops=%llu offload_bytes=%llu dpdk_ops=%llu dpdk_bytes=%llu sw_ops=%llu "
+            "sw_bytes=%llu",
             kac_algs[a].name, (unsigned long long)s.off_ops, (unsigned long long)s.off_bytes,
+            (unsigned long long)s.dpdk_ops, (unsigned long long)s.dpdk_bytes,
             (unsigned long long)sw, (unsigned long long)s.sw_bytes);
         for (w = 0; w < KAC_WHY_COUNT; w++)
             PUT(" sw_%s=%llu", kac_why_name((enum kac_why)w), (unsigned long long)s.sw_ops[w]);

@@ -113,7 +113,7 @@ const char *kactest_route(struct kactest *t, const char *alg)
 
     if (find_line(text, alg, line, sizeof(line))
         && sscanf(line + strlen(alg) + 1, "%127s", driver) == 1 && strcmp(driver, "-") != 0)
-        res = driver;
+        res = strncmp(driver, "afalg:", 6) == 0 ? driver + 6 : driver;
     free(text);
     return res;
 }

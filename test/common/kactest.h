@@ -28,7 +28,10 @@ void kactest_close(struct kactest *t);
 
 /* Counter from kaccel's "kaccel-stats" for an algorithm (0 when absent). */
 uint64_t kactest_stat(struct kactest *t, const char *alg, const char *counter);
-/* The AF_ALG driver kaccel routes an algorithm to, or NULL (static buffer). */
+/*
+ * Where kaccel routes alg: the AF_ALG driver name, "dpdk:<device>", or NULL
+ * for software.
+ */
 const char *kactest_route(struct kactest *t, const char *alg);
 
 /* Hex string to bytes; returns the byte count (strlen / 2). */

@@ -156,7 +156,7 @@ static int kt_routed(struct kt *t, const char *alg, char *drv, size_t len)
     if (line[0] != '\0')
         sscanf(line + strlen(alg) + 1, "%127s", d);
     if (drv != NULL)
-        snprintf(drv, len, "%s", d);
+        snprintf(drv, len, "%s", strncmp(d, "afalg:", 6) == 0 ? d + 6 : d);
     return strcmp(d, "-") != 0;
 }
 

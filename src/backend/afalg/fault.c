@@ -26,7 +26,8 @@ static int nitems, trace;
 static unsigned long calls[KAC_FAULT_NSITES], injected;
 
 static const char *const site_names[KAC_FAULT_NSITES] = {
-    "socket", "bind", "setsockopt", "accept", "sendmsg", "read", "any",
+    "socket", "bind", "setsockopt", "accept", "sendmsg", "read",
+    "dpdk_eal", "dpdk_session", "dpdk_op_alloc", "dpdk_enqueue", "dpdk_status", "any",
 };
 
 static const struct {

@@ -1,5 +1,6 @@
 /*
- * Fault injection for the AF_ALG system calls (tests only; inert otherwise).
+ * Fault injection for the AF_ALG system calls and the DPDK cryptodev calls
+ * (tests only; inert otherwise).
  *
  * Every AF_ALG system call kaccel makes goes through one of the kac_sys_*
  * wrappers below.  Each wrapper first asks kac_fault(site): 0 lets the real
@@ -12,7 +13,9 @@
  *
  *     KACCEL_FAULT = ITEM[,ITEM...]
  *     ITEM  = SITE:WHEN:ERRNO | trace
- *     SITE  = socket | bind | setsockopt | accept | sendmsg | read | any
+ *     SITE  = socket | bind | setsockopt | accept | sendmsg | read
+ *           | dpdk_eal | dpdk_session | dpdk_op_alloc | dpdk_enqueue | dpdk_status
+ *           | any
  *     WHEN  = N      the Nth call of SITE in this process only (1-based)
  *           | N+     the Nth call and every later one
  *           | *N     every Nth call (N, 2N, 3N, ...)
@@ -21,8 +24,12 @@
  *           | a decimal errno number
  *
  * Calls are counted per site (accept counts accept4; sendmsg counts send;
- * read counts readv); site "any" has its own counter, incremented by every
- * call, so "any:5:EIO" fails the 5th AF_ALG call whatever it is.  The first
+ * read counts readv); the dpdk_* sites are the DPDK backend's calls: the EAL
+ * bring-up, session creation, op/mbuf allocation, a burst enqueue (the
+ * injected enqueue accepts no op: a full queue) and a dequeued op's status
+ * (forced to an error; EBADMSG forces an authentication failure).  Site
+ * "any" has its own counter, incremented by every call, so "any:5:EIO"
+ * fails the 5th call whatever it is.  The first
  * matching item wins.  Calls are counted from the first one in the process,
  * the provider's probe at load included; a forked child inherits the
  * counters at the fork.
@@ -59,6 +66,11 @@ enum kac_fault_site {
     KAC_FAULT_ACCEPT,
     KAC_FAULT_SENDMSG,
     KAC_FAULT_READ,
+    KAC_FAULT_DPDK_EAL,      /* rte_eal_init */
+    KAC_FAULT_DPDK_SESSION,  /* rte_cryptodev_sym_session_create (pool exhausted) */
+    KAC_FAULT_DPDK_OP_ALLOC, /* op / mbuf mempool gets */
+    KAC_FAULT_DPDK_ENQUEUE,  /* rte_cryptodev_enqueue_burst accepts none */
+    KAC_FAULT_DPDK_STATUS,   /* a dequeued op's status is an error */
     KAC_FAULT_ANY,        /* not a call site: the counter of all calls */
     KAC_FAULT_NSITES
 };

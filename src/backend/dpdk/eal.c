@@ -1,0 +1,689 @@
+/*
+ * DPDK bring-up: the EAL (lazily, once per process, leaving the application's
+ * affinity, signal handlers and terminal alone), the devices, their queue
+ * pairs, the mempools, and which device serves which algorithm.
+ */
+#include "internal.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_log.h>
+#include <rte_version.h>
+
+#include "../afalg/fault.h"
+#include "core/fork.h"
+#include "core/log.h"
+
+struct kac_dpdk_global kac_dpdk = { .state = KAC_DPDK_OFF };
+__thread int kac_dpdk_in_pmd;
+static pthread_mutex_t up_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void kac_dpdk_configure(const struct kac_config *cfg)
+{
+    unsigned i;
+
+    pthread_mutex_lock(&up_lock);
+    if (kac_dpdk.state == KAC_DPDK_UP || kac_dpdk.state == KAC_DPDK_FAILED) {
+        /* The EAL exists once per process: a second provider load shares it. */
+        pthread_mutex_unlock(&up_lock);
+        return;
+    }
+    snprintf(kac_dpdk.eal, sizeof(kac_dpdk.eal), "%s", cfg->dpdk_eal);
+    kac_dpdk.ndevices = cfg->ndpdk_devices;
+    for (i = 0; i < cfg->ndpdk_devices && i < 8; i++)
+        snprintf(kac_dpdk.devices[i], sizeof(kac_dpdk.devices[i]), "%s", cfg->dpdk_devices[i]);
+    kac_dpdk.want_qps = cfg->dpdk_queue_pairs ? cfg->dpdk_queue_pairs : KAC_DPDK_DEFAULT_QPS;
+    kac_dpdk.burst = cfg->dpdk_burst ? cfg->dpdk_burst : KAC_DPDK_DEFAULT_BURST;
+    kac_dpdk.depth = cfg->queue_depth;
+    if (cfg->dpdk_eal[0] == '\0') {
+        kac_dpdk.state = KAC_DPDK_OFF;
+        snprintf(kac_dpdk.why, sizeof(kac_dpdk.why), "kaccel-dpdk-eal is not set");
+    } else {
+        kac_dpdk.state = KAC_DPDK_IDLE;
+        kac_dpdk.why[0] = '\0';
+    }
+    pthread_mutex_unlock(&up_lock);
+}
+
+int kac_dpdk_split_args(const char *s, char **argv, int max, char *store, size_t storelen)
+{
+    int argc = 0;
+    char *o = store, *end = store + storelen;
+
+    if (max < 2 || storelen < 8)
+        return -1;
+    argv[argc++] = strcpy(o, "kaccel");
+    o += 7;
+    while (*s) {
+        char q = 0;
+
+        while (isspace((unsigned char)*s))
+            s++;
+        if (*s == '\0')
+            break;
+        if (argc >= max - 1)
+            return -1;
+        argv[argc++] = o;
+        while (*s && (q || !isspace((unsigned char)*s))) {
+            if (!q && (*s == '"' || *s == '\'')) {
+                q = *s++;
+                continue;
+            }
+            if (q && *s == q) {
+                q = 0;
+                s++;
+                continue;
+            }
+            if (o + 1 >= end)
+                return -1;
+            *o++ = *s++;
+        }
+        if (q)
+            return -1; /* unterminated quote */
+        if (o + 1 >= end)
+            return -1;
+        *o++ = '\0';
+    }
+    argv[argc] = NULL;
+    return argc;
+}
+
+/* ---- EAL logs into kaccel's debug log ---- */
+
+static ssize_t log_write(void *cookie, const char *buf, size_t len)
+{
+    size_t n = len;
+
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+        n--;
+    if (n > 0)
+        KAC_DBG("dpdk: %.*s", (int)n, buf);
+    return (ssize_t)len;
+}
+
+static FILE *log_stream(void)
+{
+    static FILE *f;
+    cookie_io_functions_t io = { .write = log_write };
+
+    if (f == NULL) {
+        f = fopencookie(NULL, "w", io);
+        if (f != NULL)
+            setvbuf(f, NULL, _IOLBF, 0);
+    }
+    return f;
+}
+
+/* ---- what the application owns, saved around rte_eal_init ---- */
+
+struct app_state {
+    cpu_set_t cpus;
+    int have_cpus;
+    sigset_t mask;
+    struct sigaction act[_NSIG];
+};
+
+static void app_save(struct app_state *s)
+{
+    int sig;
+
+    s->have_cpus = pthread_getaffinity_np(pthread_self(), sizeof(s->cpus), &s->cpus) == 0;
+    pthread_sigmask(SIG_SETMASK, NULL, &s->mask);
+    for (sig = 1; sig < _NSIG; sig++)
+        if (sigaction(sig, NULL, &s->act[sig]) != 0)
+            memset(&s->act[sig], 0, sizeof(s->act[sig]));
+}
+
+static void app_restore(const struct app_state *s)
+{
+    int sig;
+
+    if (s->have_cpus)
+        pthread_setaffinity_np(pthread_self(), sizeof(s->cpus), &s->cpus);
+    pthread_sigmask(SIG_SETMASK, &s->mask, NULL);
+    for (sig = 1; sig < _NSIG; sig++) {
+        struct sigaction now;
+
+        if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &now) != 0)
+            continue;
+        if (memcmp(&now.sa_handler, &s->act[sig].sa_handler, sizeof(now.sa_handler)) != 0
+            || now.sa_flags != s->act[sig].sa_flags) {
+            KAC_DBG("dpdk: EAL changed the disposition of signal %d: restored", sig);
+            sigaction(sig, &s->act[sig], NULL);
+        }
+    }
+}
+
+static int has_arg(char **argv, int argc, const char *const *names)
+{
+    int i, j;
+
+    for (i = 1; i < argc; i++)
+        for (j = 0; names[j] != NULL; j++) {
+            size_t n = strlen(names[j]);
+
+            if (strncmp(argv[i], names[j], n) == 0
+                && (argv[i][n] == '\0' || argv[i][n] == '='
+                    || (names[j][1] != '-' && argv[i][n] != '\0')))
+                return 1;
+        }
+    return 0;
+}
+
+/* "--lcores=0@(a,b,...)": the main lcore may run on every CPU the caller may use. */
+static int lcores_arg(const struct app_state *s, char *buf, size_t len)
+{
+    size_t o;
+    int cpu, first = 1;
+
+    if (!s->have_cpus)
+        return 0;
+    o = (size_t)snprintf(buf, len, "--lcores=0@(");
+    for (cpu = 0; cpu < CPU_SETSIZE && o + 8 < len; cpu++)
+        if (CPU_ISSET(cpu, &s->cpus)) {
+            o += (size_t)snprintf(buf + o, len - o, "%s%d", first ? "" : ",", cpu);
+            first = 0;
+        }
+    if (first || o + 2 >= len)
+        return 0;
+    snprintf(buf + o, len - o, ")");
+    return 1;
+}
+
+/* ---- devices and capabilities ---- */
+
+static int dev_selected(const char *name, const char *driver)
+{
+    unsigned i;
+
+    if (kac_dpdk.ndevices == 0)
+        return 1;
+    for (i = 0; i < kac_dpdk.ndevices; i++)
+        if (strcmp(kac_dpdk.devices[i], name) == 0 || strcmp(kac_dpdk.devices[i], driver) == 0)
+            return 1;
+    return 0;
+}
+
+/* Preference rank of a device: its position in kaccel-dpdk-devices. */
+static unsigned dev_rank(const struct kac_ddev *d)
+{
+    unsigned i;
+
+    for (i = 0; i < kac_dpdk.ndevices; i++)
+        if (strcmp(kac_dpdk.devices[i], d->name) == 0 || strcmp(kac_dpdk.devices[i], d->driver) == 0)
+            return i;
+    return 0;
+}
+
+static int cipher_algo(enum kac_mode m, enum rte_crypto_cipher_algorithm *a)
+{
+    switch (m) {
+    case KAC_MODE_ECB: *a = RTE_CRYPTO_CIPHER_AES_ECB; return 1;
+    case KAC_MODE_CBC: *a = RTE_CRYPTO_CIPHER_AES_CBC; return 1;
+    case KAC_MODE_CTR: *a = RTE_CRYPTO_CIPHER_AES_CTR; return 1;
+    case KAC_MODE_XTS: *a = RTE_CRYPTO_CIPHER_AES_XTS; return 1;
+    default: return 0;
+    }
+}
+
+static int aead_algo(enum kac_mode m, enum rte_crypto_aead_algorithm *a)
+{
+    switch (m) {
+    case KAC_MODE_GCM: *a = RTE_CRYPTO_AEAD_AES_GCM; return 1;
+    case KAC_MODE_CCM: *a = RTE_CRYPTO_AEAD_AES_CCM; return 1;
+    case KAC_MODE_CHACHAPOLY: *a = RTE_CRYPTO_AEAD_CHACHA20_POLY1305; return 1;
+    default: return 0;
+    }
+}
+
+/* The DPDK auth algorithm for a digest or MAC; 0 when DPDK has none. */
+int kac_dpdk_auth_algo(const struct kac_alg *a, enum rte_crypto_auth_algorithm *out);
+int kac_dpdk_auth_algo(const struct kac_alg *a, enum rte_crypto_auth_algorithm *out)
+{
+    static const struct { enum kac_alg_id id; enum rte_crypto_auth_algorithm algo; } map[] = {
+        { KAC_SHA1, RTE_CRYPTO_AUTH_SHA1 },
+        { KAC_SHA2_224, RTE_CRYPTO_AUTH_SHA224 },
+        { KAC_SHA2_256, RTE_CRYPTO_AUTH_SHA256 },
+        { KAC_SHA2_384, RTE_CRYPTO_AUTH_SHA384 },
+        { KAC_SHA2_512, RTE_CRYPTO_AUTH_SHA512 },
+        { KAC_SHA3_224, RTE_CRYPTO_AUTH_SHA3_224 },
+        { KAC_SHA3_256, RTE_CRYPTO_AUTH_SHA3_256 },
+        { KAC_SHA3_384, RTE_CRYPTO_AUTH_SHA3_384 },
+        { KAC_SHA3_512, RTE_CRYPTO_AUTH_SHA3_512 },
+        { KAC_HMAC_SHA1, RTE_CRYPTO_AUTH_SHA1_HMAC },
+        { KAC_HMAC_SHA2_224, RTE_CRYPTO_AUTH_SHA224_HMAC },
+        { KAC_HMAC_SHA2_256, RTE_CRYPTO_AUTH_SHA256_HMAC },
+        { KAC_HMAC_SHA2_384, RTE_CRYPTO_AUTH_SHA384_HMAC },
+        { KAC_HMAC_SHA2_512, RTE_CRYPTO_AUTH_SHA512_HMAC },
+        { KAC_HMAC_SHA3_224, RTE_CRYPTO_AUTH_SHA3_224_HMAC },
+        { KAC_HMAC_SHA3_256, RTE_CRYPTO_AUTH_SHA3_256_HMAC },
+        { KAC_HMAC_SHA3_384, RTE_CRYPTO_AUTH_SHA3_384_HMAC },
+        { KAC_HMAC_SHA3_512, RTE_CRYPTO_AUTH_SHA3_512_HMAC },
+        { KAC_CMAC_AES_128, RTE_CRYPTO_AUTH_AES_CMAC },
+        { KAC_CMAC_AES_192, RTE_CRYPTO_AUTH_AES_CMAC },
+        { KAC_CMAC_AES_256, RTE_CRYPTO_AUTH_AES_CMAC },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (map[i].id == a->id) {
+            *out = map[i].algo;
+            return 1;
+        }
+    return 0;
+}
+
+/* 1 when kaccel's DPDK code can express alg at all (before any device is seen). */
+static int expressible(const struct kac_alg *a)
+{
+    enum rte_crypto_cipher_algorithm c;
+    enum rte_crypto_aead_algorithm e;
+    enum rte_crypto_auth_algorithm h;
+
+    return cipher_algo(a->mode, &c) || aead_algo(a->mode, &e) || kac_dpdk_auth_algo(a, &h);
+}
+
+/* 1 when device dev offers alg with kaccel's sizes. */
+static int dev_offers(uint8_t dev, const struct kac_alg *a)
+{
+    struct rte_cryptodev_sym_capability_idx idx;
+    const struct rte_cryptodev_symmetric_capability *cap;
+    enum rte_crypto_cipher_algorithm c;
+    enum rte_crypto_aead_algorithm e;
+    enum rte_crypto_auth_algorithm h;
+
+    memset(&idx, 0, sizeof(idx));
+    if (cipher_algo(a->mode, &c)) {
+        idx.type = RTE_CRYPTO_SYM_XFORM_CIPHER;
+        idx.algo.cipher = c;
+        cap = rte_cryptodev_sym_capability_get(dev, &idx);
+        return cap != NULL
+               && rte_cryptodev_sym_capability_check_cipher(cap, (uint16_t)a->keylen,
+                                                            (uint16_t)a->ivlen) == 0;
+    }
+    if (aead_algo(a->mode, &e)) {
+        idx.type = RTE_CRYPTO_SYM_XFORM_AEAD;
+        idx.algo.aead = e;
+        cap = rte_cryptodev_sym_capability_get(dev, &idx);
+        /* TLS records: 13 bytes of AAD; the default tag and IV sizes. */
+        return cap != NULL
+               && rte_cryptodev_sym_capability_check_aead(cap, (uint16_t)a->keylen,
+                                                          (uint16_t)a->outlen, 13,
+                                                          (uint16_t)a->ivlen) == 0;
+    }
+    if (kac_dpdk_auth_algo(a, &h)) {
+        uint16_t keylen = a->kind == KAC_KIND_MAC ? (uint16_t)(a->mode == KAC_MODE_CMAC ? a->keylen : 32) : 0;
+
+        idx.type = RTE_CRYPTO_SYM_XFORM_AUTH;
+        idx.algo.auth = h;
+        cap = rte_cryptodev_sym_capability_get(dev, &idx);
+        return cap != NULL
+               && rte_cryptodev_sym_capability_check_auth(cap, keylen, (uint16_t)a->outlen, 0) == 0;
+    }
+    return 0;
+}
+
+static unsigned pow2_at_least(unsigned n)
+{
+    unsigned p = 1;
+
+    while (p < n && p < (1u << 20))
+        p <<= 1;
+    return p;
+}
+
+static int setup_devices(void)
+{
+    unsigned n = rte_cryptodev_count(), i, total_qps = 0, a;
+    uint8_t id;
+    unsigned sess_size = 0;
+    int any_copy = 0;
+
+    if (n == 0) {
+        snprintf(kac_dpdk.why, sizeof(kac_dpdk.why), "no cryptodev (no --vdev or device)");
+        return 0;
+    }
+    for (id = 0; id < RTE_CRYPTO_MAX_DEVS && kac_dpdk.ndevs < KAC_DPDK_MAX_DEVS; id++) {
+        struct rte_cryptodev_info info;
+        struct kac_ddev *d;
+        const char *name;
+
+        if (!rte_cryptodev_is_valid_dev(id))
+            continue;
+        rte_cryptodev_info_get(id, &info);
+        name = rte_cryptodev_name_get(id);
+        if (name == NULL || !dev_selected(name, info.driver_name)) {
+            KAC_DBG("dpdk: device %u (%s) not in kaccel-dpdk-devices", id, name ? name : "?");
+            continue;
+        }
+        if (!(info.feature_flags & RTE_CRYPTODEV_FF_SYMMETRIC_CRYPTO))
+            continue;
+        d = &kac_dpdk.devs[kac_dpdk.ndevs];
+        memset(d, 0, sizeof(*d));
+        d->dev_id = id;
+        snprintf(d->name, sizeof(d->name), "%s", name);
+        snprintf(d->driver, sizeof(d->driver), "%s", info.driver_name ? info.driver_name : "?");
+        d->features = info.feature_flags;
+        /* Hardware reads memory by IOVA: the data goes through mbufs of DPDK memory. */
+        d->zero_copy = !(info.feature_flags & RTE_CRYPTODEV_FF_HW_ACCELERATED);
+        d->oop = (info.feature_flags & RTE_CRYPTODEV_FF_OOP_LB_IN_LB_OUT) != 0;
+        d->nqps = kac_dpdk.want_qps < info.max_nb_queue_pairs ? kac_dpdk.want_qps
+                                                               : info.max_nb_queue_pairs;
+        if (d->nqps > KAC_DPDK_MAX_QPS)
+            d->nqps = KAC_DPDK_MAX_QPS;
+        d->max_sessions = info.sym.max_nb_sessions;
+        if (d->nqps == 0)
+            continue;
+        any_copy |= !d->zero_copy;
+        total_qps += d->nqps;
+        if (rte_cryptodev_sym_get_private_session_size(id) > sess_size)
+            sess_size = rte_cryptodev_sym_get_private_session_size(id);
+        kac_dpdk.ndevs++;
+    }
+    if (kac_dpdk.ndevs == 0) {
+        snprintf(kac_dpdk.why, sizeof(kac_dpdk.why),
+                 "no symmetric cryptodev matches kaccel-dpdk-devices");
+        return 0;
+    }
+
+    /* Mempools shared by every device. */
+    {
+        unsigned depth = pow2_at_least(kac_dpdk.depth);
+        unsigned nops = total_qps * depth * 2 + 256;
+        unsigned nsess = 4096;
+
+        kac_dpdk.op_pool = rte_crypto_op_pool_create("kac_ops", RTE_CRYPTO_OP_TYPE_SYMMETRIC, nops,
+                                                     0, sizeof(struct kac_dpriv), SOCKET_ID_ANY);
+        kac_dpdk.sess_pool = rte_cryptodev_sym_session_pool_create("kac_sess", nsess, sess_size,
+                                                                   0, 0, SOCKET_ID_ANY);
+        kac_dpdk.mbuf_pool = rte_pktmbuf_pool_create(
+            "kac_mbufs", nops * 2, 0, 0,
+            any_copy ? (uint16_t)(KAC_DPDK_MAX_OP + RTE_PKTMBUF_HEADROOM) : 0, SOCKET_ID_ANY);
+        if (kac_dpdk.op_pool == NULL || kac_dpdk.sess_pool == NULL || kac_dpdk.mbuf_pool == NULL) {
+            snprintf(kac_dpdk.why, sizeof(kac_dpdk.why), "mempool creation failed: %s",
+                     rte_strerror(rte_errno));
+            return 0;
+        }
+    }
+
+    for (i = 0; i < kac_dpdk.ndevs; i++) {
+        struct kac_ddev *d = &kac_dpdk.devs[i];
+        struct rte_cryptodev_config conf = {
+            .socket_id = rte_cryptodev_socket_id(d->dev_id),
+            .nb_queue_pairs = (uint16_t)d->nqps,
+            .ff_disable = RTE_CRYPTODEV_FF_ASYMMETRIC_CRYPTO | RTE_CRYPTODEV_FF_SECURITY,
+        };
+        struct rte_cryptodev_qp_conf qconf = {
+            .nb_descriptors = pow2_at_least(kac_dpdk.depth < 32 ? 32 : kac_dpdk.depth),
+            .mp_session = kac_dpdk.sess_pool,
+        };
+        unsigned q;
+
+        if (conf.socket_id < 0)
+            conf.socket_id = 0;
+        if (rte_cryptodev_configure(d->dev_id, &conf) < 0) {
+            snprintf(kac_dpdk.why, sizeof(kac_dpdk.why), "%s: configure failed", d->name);
+            return 0;
+        }
+        for (q = 0; q < d->nqps; q++) {
+            if (rte_cryptodev_queue_pair_setup(d->dev_id, (uint16_t)q, &qconf, conf.socket_id) < 0) {
+                snprintf(kac_dpdk.why, sizeof(kac_dpdk.why), "%s: queue pair %u setup failed",
+                         d->name, q);
+                return 0;
+            }
+            pthread_mutex_init(&d->qps[q].lock, NULL);
+            d->qps[q].dev_id = d->dev_id;
+            d->qps[q].qp_id = (uint16_t)q;
+        }
+        if (rte_cryptodev_start(d->dev_id) < 0) {
+            snprintf(kac_dpdk.why, sizeof(kac_dpdk.why), "%s: start failed", d->name);
+            return 0;
+        }
+        KAC_DBG("dpdk: device %s (%s) up: %u queue pairs of %u descriptors, %s", d->name,
+                d->driver, d->nqps, qconf.nb_descriptors,
+                d->zero_copy ? "zero-copy" : "copy through DPDK memory");
+    }
+
+    /* Which device serves each algorithm: the first, in kaccel-dpdk-devices order. */
+    for (a = 0; a < KAC_ALG_COUNT; a++) {
+        unsigned best = ~0u, rank = ~0u;
+
+        kac_dpdk.alg_dev[a] = -1;
+        for (i = 0; i < kac_dpdk.ndevs; i++)
+            if (dev_offers(kac_dpdk.devs[i].dev_id, &kac_algs[a]) && dev_rank(&kac_dpdk.devs[i]) < rank) {
+                rank = dev_rank(&kac_dpdk.devs[i]);
+                best = i;
+            }
+        if (best != ~0u)
+            kac_dpdk.alg_dev[a] = (int)best;
+        KAC_DBG("dpdk: %-18s %s", kac_algs[a].name,
+                best != ~0u ? kac_dpdk.devs[best].name : "not offered");
+    }
+    return 1;
+}
+
+int kac_dpdk_bring_up(void)
+{
+    struct app_state *saved;
+    char store[1200], lc[300];
+    char *argv[72];
+    int argc, ret = 0, err;
+    static const char *const lcore_args[] = { "-l", "-c", "--lcores", NULL };
+    static const char *const tele_args[] = { "--no-telemetry", "--telemetry", NULL };
+
+    pthread_mutex_lock(&up_lock);
+    if (kac_dpdk.state != KAC_DPDK_IDLE) {
+        ret = kac_dpdk.state == KAC_DPDK_UP && kac_dpdk.pid == getpid();
+        pthread_mutex_unlock(&up_lock);
+        return ret;
+    }
+    argc = kac_dpdk_split_args(kac_dpdk.eal, argv, 64, store, sizeof(store));
+    if (argc < 0) {
+        snprintf(kac_dpdk.why, sizeof(kac_dpdk.why), "kaccel-dpdk-eal: too long or bad quoting");
+        goto fail;
+    }
+    saved = malloc(sizeof(*saved));
+    if (saved == NULL) {
+        snprintf(kac_dpdk.why, sizeof(kac_dpdk.why), "out of memory");
+        goto fail;
+    }
+    app_save(saved);
+    if (!has_arg(argv, argc, lcore_args) && lcores_arg(saved, lc, sizeof(lc)))
+        argv[argc++] = lc;
+    if (!has_arg(argv, argc, tele_args))
+        argv[argc++] = "--no-telemetry";
+    argv[argc] = NULL;
+    {
+        char line[1500];
+        size_t o = 0;
+        int i;
+
+        for (i = 1; i < argc && o < sizeof(line); i++)
+            o += (size_t)snprintf(line + o, sizeof(line) - o, " %s", argv[i]);
+        KAC_DBG("dpdk: bringing up the EAL (%s) in pid %d:%s", rte_version(), (int)getpid(), line);
+    }
+    if (log_stream() != NULL)
+        rte_openlog_stream(log_stream());
+    err = kac_fault(KAC_FAULT_DPDK_EAL);
+    if (err != 0) {
+        rte_errno = err;
+        ret = -1;
+    } else {
+        kac_dpdk_in_pmd++;
+        ret = rte_eal_init(argc, argv);
+        kac_dpdk_in_pmd--;
+    }
+    err = rte_errno;
+    app_restore(saved);
+    free(saved);
+    if (ret < 0) {
+        snprintf(kac_dpdk.why, sizeof(kac_dpdk.why), "EAL bring-up failed: %s (check kaccel-dpdk-eal)",
+                 rte_strerror(err));
+        goto fail;
+    }
+    kac_dpdk.pid = getpid();
+    kac_dpdk.gen = kac_fork_gen();
+    kac_dpdk_in_pmd++;
+    ret = setup_devices();
+    kac_dpdk_in_pmd--;
+    if (!ret)
+        goto fail;
+    kac_dpdk.state = KAC_DPDK_UP;
+    pthread_mutex_unlock(&up_lock);
+    return 1;
+fail:
+    kac_dpdk.state = KAC_DPDK_FAILED;
+    KAC_DBG("dpdk: unavailable in this process: %s", kac_dpdk.why);
+    pthread_mutex_unlock(&up_lock);
+    return 0;
+}
+
+int kac_dpdk_usable(enum kac_alg_id alg)
+{
+    enum kac_dpdk_state st = __atomic_load_n(&kac_dpdk.state, __ATOMIC_ACQUIRE);
+
+    if (kac_dpdk_in_pmd)
+        return 0;
+    if (st == KAC_DPDK_UP) {
+        if (__builtin_expect(kac_dpdk.gen != kac_fork_gen(), 0)) {
+            static int warned;
+
+            if (!__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
+                KAC_DBG("dpdk: this process (pid %d) inherited the EAL of pid %d through fork: "
+                        "not touching it; the next backend or software serves it",
+                        (int)getpid(), kac_dpdk.pid);
+            return 0;
+        }
+        return kac_dpdk.alg_dev[alg] >= 0;
+    }
+    if (st != KAC_DPDK_IDLE)
+        return 0;
+    return kac_dpdk_bring_up() && kac_dpdk.alg_dev[alg] >= 0;
+}
+
+const char *kac_dpdk_device_for(enum kac_alg_id alg)
+{
+    if (kac_dpdk.state != KAC_DPDK_UP || kac_dpdk.alg_dev[alg] < 0
+        || kac_dpdk.gen != kac_fork_gen())
+        return NULL;
+    return kac_dpdk.devs[kac_dpdk.alg_dev[alg]].name;
+}
+
+/* The backend's probe: no EAL at load; algorithms DPDK can express are routable. */
+static int dpdk_probe(const struct kac_config *cfg, struct kac_route_info info[KAC_ALG_COUNT],
+                      char *msg, size_t msglen)
+{
+    int a;
+
+    kac_dpdk_configure(cfg);
+    if (kac_dpdk.state == KAC_DPDK_OFF) {
+        snprintf(msg, msglen, "%s", kac_dpdk.why);
+        return 0;
+    }
+    for (a = 0; a < KAC_ALG_COUNT; a++) {
+        memset(&info[a], 0, sizeof(info[a]));
+        if (!expressible(&kac_algs[a])) {
+            snprintf(info[a].note, sizeof(info[a].note), "no DPDK equivalent");
+            continue;
+        }
+        info[a].usable = 1;
+        if (kac_dpdk.state == KAC_DPDK_UP) {
+            const char *dev = kac_dpdk_device_for((enum kac_alg_id)a);
+
+            info[a].usable = dev != NULL;
+            snprintf(info[a].impl, sizeof(info[a].impl), "%s", dev ? dev : "");
+            if (dev == NULL)
+                snprintf(info[a].note, sizeof(info[a].note), "no configured device offers it");
+            else
+                info[a].hardware =
+                    !kac_dpdk.devs[kac_dpdk.alg_dev[a]].zero_copy;
+        } else {
+            snprintf(info[a].impl, sizeof(info[a].impl), "dpdk");
+            snprintf(info[a].note, sizeof(info[a].note),
+                     "device chosen from capabilities at first offload");
+        }
+    }
+    snprintf(msg, msglen, "%s", kac_dpdk.state == KAC_DPDK_UP ? "up" : "EAL starts at first offload");
+    return 1;
+}
+
+const struct kac_backend kac_backend_dpdk = { "dpdk", dpdk_probe };
+
+static const char *feature_list(uint64_t f, char *buf, size_t len)
+{
+    static const struct { uint64_t bit; const char *name; } names[] = {
+        { RTE_CRYPTODEV_FF_HW_ACCELERATED, "hw" },
+        { RTE_CRYPTODEV_FF_CPU_AESNI, "aesni" },
+        { RTE_CRYPTODEV_FF_CPU_AVX512, "avx512" },
+        { RTE_CRYPTODEV_FF_IN_PLACE_SGL, "sgl" },
+        { RTE_CRYPTODEV_FF_OOP_LB_IN_LB_OUT, "oop" },
+        { RTE_CRYPTODEV_FF_SYM_SESSIONLESS, "sessionless" },
+        { RTE_CRYPTODEV_FF_SYM_RAW_DP, "raw-dp" },
+    };
+    size_t i, o = 0;
+
+    buf[0] = '\0';
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (f & names[i].bit)
+            o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "%s%s", o ? "," : "",
+                                  names[i].name);
+    return buf;
+}
+
+size_t kac_dpdk_describe(char *buf, size_t len, int bring_up)
+{
+    size_t o = 0;
+    unsigned i;
+    int a;
+    char ff[128];
+
+#define OUT(...) (o += (size_t)snprintf(buf + o, o < len ? len - o : 0, __VA_ARGS__))
+    if (bring_up && kac_dpdk.state == KAC_DPDK_IDLE)
+        kac_dpdk_bring_up();
+    switch (kac_dpdk.state) {
+    case KAC_DPDK_OFF:
+        OUT("dpdk: off (%s)\n", kac_dpdk.why);
+        return o;
+    case KAC_DPDK_IDLE:
+        OUT("dpdk: configured, EAL not up (starts at first offload)\n  eal: %s\n", kac_dpdk.eal);
+        return o;
+    case KAC_DPDK_FAILED:
+        OUT("dpdk: unavailable: %s\n  eal: %s\n", kac_dpdk.why, kac_dpdk.eal);
+        return o;
+    case KAC_DPDK_UP:
+        break;
+    }
+    OUT("dpdk: up (%s, pid %d%s)\n  eal: %s\n", rte_version(), kac_dpdk.pid,
+        kac_dpdk.pid == getpid() ? "" : ", inherited: not used here", kac_dpdk.eal);
+    for (i = 0; i < kac_dpdk.ndevs; i++) {
+        const struct kac_ddev *d = &kac_dpdk.devs[i];
+        unsigned q, users = 0;
+
+        for (q = 0; q < d->nqps; q++)
+            users += d->qps[q].users;
+        OUT("  device %s: pmd %s, %u queue pairs (%u threads attached), sessions %s, "
+            "features %s, %s\n",
+            d->name, d->driver, d->nqps, users, d->max_sessions ? "limited" : "unlimited",
+            feature_list(d->features, ff, sizeof(ff)),
+            d->zero_copy ? "zero-copy" : "copies through DPDK memory");
+        if (d->max_sessions)
+            OUT("    max sessions: %u\n", d->max_sessions);
+        OUT("    algorithms:");
+        for (a = 0; a < KAC_ALG_COUNT; a++)
+            if (kac_dpdk.alg_dev[a] == (int)i)
+                OUT(" %s", kac_algs[a].name);
+        OUT("\n");
+    }
+    return o;
+#undef OUT
+}

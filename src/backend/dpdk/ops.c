@@ -1,0 +1,689 @@
+/*
+ * DPDK sessions, per-thread queue pairs, burst enqueue/dequeue and the ASYNC
+ * job glue.  See dpdk.h for the model.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <openssl/async.h>
+#include <openssl/crypto.h>
+
+#include <rte_errno.h>
+
+#include "../afalg/fault.h"
+#include "core/fork.h"
+#include "core/log.h"
+
+int kac_dpdk_auth_algo(const struct kac_alg *a, enum rte_crypto_auth_algorithm *out);
+
+struct kac_dpdk_sess {
+    const struct kac_alg *alg;
+    int dev;               /* index in kac_dpdk.devs */
+    void *sess;
+    unsigned gen;          /* fork generation of the process that made it */
+    int enc;
+    unsigned ivlen, taglen, aadlen;
+};
+
+/* One caller's operation: its ops complete in any order, on any thread. */
+struct kac_dreq {
+    unsigned pending;
+    int status;
+};
+
+/* This thread's queue pairs and batching state. */
+struct kac_dthread {
+    unsigned gen;
+    struct kac_dqp *qp[KAC_DPDK_MAX_DEVS];
+    unsigned inflight;     /* this thread's ops not yet completed */
+    unsigned lone;         /* consecutive paused waits that found no other op */
+    unsigned inline_left;  /* waits to run without pausing (no company seen) */
+};
+
+#define KAC_LONE_LIMIT 16     /* lone paused waits before running inline */
+#define KAC_INLINE_RUN 256    /* inline waits before pausing again (re-probe) */
+
+static __thread struct kac_dthread *tls_t;
+static pthread_key_t thr_key;
+static pthread_once_t thr_once = PTHREAD_ONCE_INIT;
+static const char kac_dpdk_wait_key;
+
+static struct {
+    unsigned long long ops, bursts_enq, bursts_deq, burst_max, pauses, full, op_errors,
+        qp_shared;
+} st;
+
+#define ST_ADD(f, n) __atomic_add_fetch(&st.f, (n), __ATOMIC_RELAXED)
+
+void kac_dpdk_stats(struct kac_dpdk_stats *out)
+{
+    out->ops = __atomic_load_n(&st.ops, __ATOMIC_RELAXED);
+    out->bursts_enq = __atomic_load_n(&st.bursts_enq, __ATOMIC_RELAXED);
+    out->bursts_deq = __atomic_load_n(&st.bursts_deq, __ATOMIC_RELAXED);
+    out->burst_max = __atomic_load_n(&st.burst_max, __ATOMIC_RELAXED);
+    out->pauses = __atomic_load_n(&st.pauses, __ATOMIC_RELAXED);
+    out->full = __atomic_load_n(&st.full, __ATOMIC_RELAXED);
+    out->op_errors = __atomic_load_n(&st.op_errors, __ATOMIC_RELAXED);
+    out->qp_shared = __atomic_load_n(&st.qp_shared, __ATOMIC_RELAXED);
+}
+
+static void note_burst(unsigned n)
+{
+    unsigned long long cur = __atomic_load_n(&st.burst_max, __ATOMIC_RELAXED);
+
+    while (n > cur
+           && !__atomic_compare_exchange_n(&st.burst_max, &cur, n, 0, __ATOMIC_RELAXED,
+                                           __ATOMIC_RELAXED))
+        ;
+}
+
+/* ---- threads and queue pairs ---- */
+
+static void thread_release(void *p)
+{
+    struct kac_dthread *t = p;
+    unsigned i;
+
+    if (t == NULL)
+        return;
+    if (t->gen == kac_fork_gen())
+        for (i = 0; i < KAC_DPDK_MAX_DEVS; i++)
+            if (t->qp[i] != NULL) {
+                pthread_mutex_lock(&t->qp[i]->lock);
+                t->qp[i]->users--;
+                pthread_mutex_unlock(&t->qp[i]->lock);
+            }
+    free(t);
+}
+
+static void thr_key_init(void)
+{
+    pthread_key_create(&thr_key, thread_release);
+}
+
+static struct kac_dthread *thread_state(void)
+{
+    struct kac_dthread *t = tls_t;
+
+    if (t != NULL && t->gen == kac_fork_gen())
+        return t;
+    if (t != NULL) {
+        /* Inherited across fork: the queue pairs are the parent's. */
+        free(t);
+        tls_t = NULL;
+    }
+    pthread_once(&thr_once, thr_key_init);
+    t = calloc(1, sizeof(*t));
+    if (t == NULL)
+        return NULL;
+    t->gen = kac_fork_gen();
+    tls_t = t;
+    pthread_setspecific(thr_key, t);
+    return t;
+}
+
+/* The thread's queue pair on device d: the least used one, shared when needed. */
+static struct kac_dqp *thread_qp(struct kac_dthread *t, int d)
+{
+    struct kac_ddev *dev = &kac_dpdk.devs[d];
+    struct kac_dqp *best = NULL;
+    unsigned q;
+
+    if (t->qp[d] != NULL)
+        return t->qp[d];
+    for (q = 0; q < dev->nqps; q++) {
+        struct kac_dqp *qp = &dev->qps[q];
+
+        if (best == NULL || __atomic_load_n(&qp->users, __ATOMIC_RELAXED) < best->users)
+            best = qp;
+    }
+    pthread_mutex_lock(&best->lock);
+    best->users++;
+    if (best->users > 1) {
+        ST_ADD(qp_shared, 1);
+        KAC_DBG("dpdk: %s queue pair %u now shared by %u threads", dev->name, best->qp_id,
+                best->users);
+    }
+    pthread_mutex_unlock(&best->lock);
+    t->qp[d] = best;
+    return best;
+}
+
+/* ---- sessions ---- */
+
+struct kac_dpdk_sess *kac_dpdk_sess_new(const struct kac_alg *alg, int enc,
+                                        const unsigned char *key, size_t keylen,
+                                        unsigned ivlen, unsigned taglen, unsigned aadlen,
+                                        int *err)
+{
+    struct rte_crypto_sym_xform x;
+    struct kac_dpdk_sess *s;
+    enum rte_crypto_auth_algorithm auth;
+    int d, e;
+
+    if (!kac_dpdk_usable(alg->id)) {
+        *err = ENODEV;
+        return NULL;
+    }
+    d = kac_dpdk.alg_dev[alg->id];
+    memset(&x, 0, sizeof(x));
+    switch (alg->kind) {
+    case KAC_KIND_CIPHER:
+        x.type = RTE_CRYPTO_SYM_XFORM_CIPHER;
+        x.cipher.op = enc ? RTE_CRYPTO_CIPHER_OP_ENCRYPT : RTE_CRYPTO_CIPHER_OP_DECRYPT;
+        x.cipher.algo = alg->mode == KAC_MODE_ECB   ? RTE_CRYPTO_CIPHER_AES_ECB
+                        : alg->mode == KAC_MODE_CBC ? RTE_CRYPTO_CIPHER_AES_CBC
+                        : alg->mode == KAC_MODE_CTR ? RTE_CRYPTO_CIPHER_AES_CTR
+                                                    : RTE_CRYPTO_CIPHER_AES_XTS;
+        x.cipher.key.data = key;
+        x.cipher.key.length = (uint16_t)keylen;
+        x.cipher.iv.offset = KAC_DPDK_IV_OFFSET;
+        x.cipher.iv.length = alg->mode == KAC_MODE_ECB ? 0 : 16;
+        ivlen = x.cipher.iv.length;
+        break;
+    case KAC_KIND_AEAD:
+        if (aadlen > KAC_DPDK_MAX_AAD || ivlen == 0 || ivlen > 16) {
+            *err = ENOTSUP;
+            return NULL;
+        }
+        x.type = RTE_CRYPTO_SYM_XFORM_AEAD;
+        x.aead.op = enc ? RTE_CRYPTO_AEAD_OP_ENCRYPT : RTE_CRYPTO_AEAD_OP_DECRYPT;
+        x.aead.algo = alg->mode == KAC_MODE_GCM   ? RTE_CRYPTO_AEAD_AES_GCM
+                      : alg->mode == KAC_MODE_CCM ? RTE_CRYPTO_AEAD_AES_CCM
+                                                  : RTE_CRYPTO_AEAD_CHACHA20_POLY1305;
+        x.aead.key.data = key;
+        x.aead.key.length = (uint16_t)keylen;
+        x.aead.iv.offset = KAC_DPDK_IV_OFFSET;
+        x.aead.iv.length = (uint16_t)ivlen;
+        x.aead.digest_length = (uint16_t)taglen;
+        x.aead.aad_length = (uint16_t)aadlen;
+        break;
+    case KAC_KIND_DIGEST:
+    case KAC_KIND_MAC:
+        if (!kac_dpdk_auth_algo(alg, &auth) || keylen > 0xffff) {
+            *err = ENOTSUP;
+            return NULL;
+        }
+        x.type = RTE_CRYPTO_SYM_XFORM_AUTH;
+        x.auth.op = RTE_CRYPTO_AUTH_OP_GENERATE;
+        x.auth.algo = auth;
+        x.auth.key.data = key;
+        x.auth.key.length = (uint16_t)keylen;
+        x.auth.digest_length = (uint16_t)alg->outlen;
+        break;
+    }
+    s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        *err = ENOMEM;
+        return NULL;
+    }
+    s->alg = alg;
+    s->dev = d;
+    s->gen = kac_fork_gen();
+    s->enc = enc;
+    s->ivlen = ivlen;
+    s->taglen = taglen;
+    s->aadlen = aadlen;
+    e = kac_fault(KAC_FAULT_DPDK_SESSION);
+    if (e == 0) {
+        kac_dpdk_in_pmd++;
+        s->sess = rte_cryptodev_sym_session_create(kac_dpdk.devs[d].dev_id, &x, kac_dpdk.sess_pool);
+        kac_dpdk_in_pmd--;
+        e = s->sess == NULL ? (rte_errno ? rte_errno : ENOMEM) : 0;
+    }
+    if (s->sess == NULL) {
+        KAC_DBG("dpdk: %s session on %s failed: %s", alg->name, kac_dpdk.devs[d].name,
+                strerror(e));
+        free(s);
+        *err = e;
+        return NULL;
+    }
+    return s;
+}
+
+void kac_dpdk_sess_free(struct kac_dpdk_sess *s)
+{
+    if (s == NULL)
+        return;
+    /* A child never touches its parent's DPDK memory: the session stays there. */
+    if (s->gen == kac_fork_gen() && kac_dpdk.state == KAC_DPDK_UP) {
+        kac_dpdk_in_pmd++;
+        rte_cryptodev_sym_session_free(kac_dpdk.devs[s->dev].dev_id, s->sess);
+        kac_dpdk_in_pmd--;
+    }
+    free(s);
+}
+
+int kac_dpdk_sess_matches(const struct kac_dpdk_sess *s, int enc, unsigned ivlen,
+                          unsigned taglen, unsigned aadlen)
+{
+    return s != NULL && s->gen == kac_fork_gen() && s->enc == enc
+           && (s->alg->kind == KAC_KIND_CIPHER || s->ivlen == ivlen) && s->taglen == taglen
+           && s->aadlen == aadlen;
+}
+
+/* ---- ops ---- */
+
+static void extbuf_noop_free(void *addr, void *opaque)
+{
+}
+
+static void attach(struct rte_mbuf *m, void *p, size_t len, struct rte_mbuf_ext_shared_info *sh)
+{
+    rte_iova_t iova = rte_eal_iova_mode() == RTE_IOVA_VA ? (rte_iova_t)(uintptr_t)p : RTE_BAD_IOVA;
+
+    sh->free_cb = extbuf_noop_free;
+    sh->fcb_opaque = NULL;
+    rte_mbuf_ext_refcnt_set(sh, 1);
+    rte_pktmbuf_attach_extbuf(m, p, iova, (uint16_t)len, sh);
+    m->data_off = 0;
+    m->data_len = (uint16_t)len;
+    m->pkt_len = (uint32_t)len;
+}
+
+static void op_release(struct rte_crypto_op *op)
+{
+    if (op->sym->m_src != NULL)
+        rte_pktmbuf_free(op->sym->m_src);
+    if (op->sym->m_dst != NULL)
+        rte_pktmbuf_free(op->sym->m_dst);
+    op->sym->m_src = op->sym->m_dst = NULL;
+    rte_crypto_op_free(op);
+}
+
+/*
+ * An op over len bytes from in to out (equal: in place), with the data
+ * placed for the device.  NULL when the pools are exhausted.
+ */
+static struct rte_crypto_op *op_new(struct kac_dpdk_sess *s, struct kac_dreq *req,
+                                    const unsigned char *in, unsigned char *out, size_t len)
+{
+    const struct kac_ddev *dev = &kac_dpdk.devs[s->dev];
+    struct rte_crypto_op *op;
+    struct kac_dpriv *p;
+    struct rte_mbuf *m;
+
+    if (kac_fault(KAC_FAULT_DPDK_OP_ALLOC) != 0)
+        return NULL;
+    op = rte_crypto_op_alloc(kac_dpdk.op_pool, RTE_CRYPTO_OP_TYPE_SYMMETRIC);
+    if (op == NULL)
+        return NULL;
+    p = KAC_DPDK_PRIV(op);
+    p->req = req;
+    p->out = NULL;
+    p->md = NULL;
+    p->len = len;
+    m = rte_pktmbuf_alloc(kac_dpdk.mbuf_pool);
+    if (m == NULL) {
+        rte_crypto_op_free(op);
+        return NULL;
+    }
+    op->sym->m_src = m;
+    op->sym->m_dst = NULL;
+    if (dev->zero_copy) {
+        if (out == NULL || out == in) {
+            attach(m, (void *)in, len, &p->shinfo[0]);
+        } else if (dev->oop) {
+            struct rte_mbuf *md = rte_pktmbuf_alloc(kac_dpdk.mbuf_pool);
+
+            if (md == NULL) {
+                op_release(op);
+                return NULL;
+            }
+            attach(m, (void *)in, len, &p->shinfo[0]);
+            attach(md, out, len, &p->shinfo[1]);
+            op->sym->m_dst = md;
+        } else {
+            memcpy(out, in, len);
+            attach(m, out, len, &p->shinfo[0]);
+        }
+    } else {
+        char *data = rte_pktmbuf_append(m, (uint16_t)len);
+
+        if (data == NULL) {
+            op_release(op);
+            return NULL;
+        }
+        memcpy(data, in, len);
+        p->out = out;
+    }
+    rte_crypto_op_attach_sym_session(op, s->sess);
+    return op;
+}
+
+/* A dequeued op: result into its request, resources back to the pools. */
+static void complete(struct rte_crypto_op *op)
+{
+    struct kac_dpriv *p = KAC_DPDK_PRIV(op);
+    struct kac_dreq *req = p->req;
+    int e = kac_fault(KAC_FAULT_DPDK_STATUS);
+
+    if (e != 0)
+        op->status = e == EBADMSG ? RTE_CRYPTO_OP_STATUS_AUTH_FAILED : RTE_CRYPTO_OP_STATUS_ERROR;
+    if (op->status == RTE_CRYPTO_OP_STATUS_SUCCESS) {
+        if (p->out != NULL)
+            memcpy(p->out, rte_pktmbuf_mtod(op->sym->m_src, void *), p->len);
+        if (p->md != NULL)
+            memcpy(p->md, p->digest, p->mdlen);
+    } else {
+        int r = op->status == RTE_CRYPTO_OP_STATUS_AUTH_FAILED ? -EBADMSG : -EIO;
+
+        if (r == -EIO)
+            ST_ADD(op_errors, 1);
+        KAC_DBG("dpdk: op status %d", (int)op->status);
+        if (req->status == 0 || r == -EIO)
+            req->status = r;
+    }
+    OPENSSL_cleanse(p->iv, sizeof(p->iv));
+    op_release(op);
+    __atomic_sub_fetch(&req->pending, 1, __ATOMIC_RELEASE);
+}
+
+/* Dequeues bursts until the queue pair returns less than a burst; returns ops seen. */
+static unsigned dequeue(struct kac_dqp *qp)
+{
+    struct rte_crypto_op *ops[KAC_DPDK_MAX_BURST];
+    unsigned total = 0, burst = kac_dpdk.burst, n, i;
+
+    do {
+        kac_dpdk_in_pmd++;
+        n = rte_cryptodev_dequeue_burst(qp->dev_id, qp->qp_id, ops, (uint16_t)burst);
+        kac_dpdk_in_pmd--;
+        if (n == 0)
+            break;
+        ST_ADD(bursts_deq, 1);
+        note_burst(n);
+        qp->inflight -= n;
+        for (i = 0; i < n; i++)
+            complete(ops[i]);
+        total += n;
+    } while (n == burst);
+    return total;
+}
+
+static unsigned enqueue(struct kac_dqp *qp, struct rte_crypto_op **ops, unsigned n)
+{
+    unsigned done = 0, burst = kac_dpdk.burst;
+
+    while (done < n) {
+        unsigned want = n - done < burst ? n - done : burst, got;
+
+        if (kac_fault(KAC_FAULT_DPDK_ENQUEUE) != 0)
+            break;
+        kac_dpdk_in_pmd++;
+        got = rte_cryptodev_enqueue_burst(qp->dev_id, qp->qp_id, ops + done, (uint16_t)want);
+        kac_dpdk_in_pmd--;
+        if (got > 0)
+            ST_ADD(bursts_enq, 1);
+        qp->inflight += got;
+        done += got;
+        if (got < want)
+            break;
+    }
+    return done;
+}
+
+/* ---- waiting: ASYNC jobs pause, other callers poll ---- */
+
+static void wait_fd_cleanup(ASYNC_WAIT_CTX *ctx, const void *key, OSSL_ASYNC_FD fd, void *custom)
+{
+    close(fd);
+}
+
+/* Makes the job's wait fd (or callback) say "resume me"; 0 when pausing is impossible. */
+static int signal_resume(ASYNC_JOB *job)
+{
+    ASYNC_WAIT_CTX *w = ASYNC_get_wait_ctx(job);
+    ASYNC_callback_fn fn = NULL;
+    void *arg = NULL, *custom = NULL;
+    OSSL_ASYNC_FD fd;
+    uint64_t one = 1;
+
+    if (w == NULL)
+        return 0;
+    if (ASYNC_WAIT_CTX_get_callback(w, &fn, &arg) && fn != NULL) {
+        ASYNC_WAIT_CTX_set_status(w, ASYNC_STATUS_OK);
+        fn(arg);
+        return 1;
+    }
+    if (!ASYNC_WAIT_CTX_get_fd(w, &kac_dpdk_wait_key, &fd, &custom)) {
+        fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (fd < 0)
+            return 0;
+        if (!ASYNC_WAIT_CTX_set_wait_fd(w, &kac_dpdk_wait_key, fd, NULL, wait_fd_cleanup)) {
+            close(fd);
+            return 0;
+        }
+    }
+    return write(fd, &one, sizeof(one)) == sizeof(one) || errno == EAGAIN;
+}
+
+static void clear_resume(ASYNC_JOB *job)
+{
+    ASYNC_WAIT_CTX *w = ASYNC_get_wait_ctx(job);
+    void *custom = NULL;
+    OSSL_ASYNC_FD fd;
+    uint64_t v;
+
+    if (w != NULL && ASYNC_WAIT_CTX_get_fd(w, &kac_dpdk_wait_key, &fd, &custom))
+        while (read(fd, &v, sizeof(v)) == sizeof(v))
+            ;
+}
+
+/*
+ * Runs n ops of one request on the thread's queue pair for device d and waits
+ * for all of them.  Returns 0, KAC_DPDK_FULL (nothing was enqueued; the ops
+ * are freed) or -errno.
+ */
+static int run(struct kac_dpdk_sess *s, struct rte_crypto_op **ops, unsigned n,
+               struct kac_dreq *req)
+{
+    struct kac_dthread *t = thread_state();
+    struct kac_dqp *qp;
+    ASYNC_JOB *job;
+    unsigned next, i, spins = 0, seen;
+    int sw_pmd = kac_dpdk.devs[s->dev].zero_copy, paused = 0;
+
+    if (t == NULL || t->inflight + n > kac_dpdk.depth)
+        goto full;
+    qp = thread_qp(t, s->dev);
+    req->pending = n;
+    req->status = 0;
+    pthread_mutex_lock(&qp->lock);
+    next = enqueue(qp, ops, n);
+    pthread_mutex_unlock(&qp->lock);
+    if (next == 0)
+        goto full;
+    ST_ADD(ops, n);
+    t->inflight += n;
+    job = ASYNC_get_current_job();
+    if (job != NULL && sw_pmd && t->inline_left > 0) {
+        t->inline_left--;
+        job = NULL; /* nobody to batch with lately: no pause */
+    }
+    for (;;) {
+        if (job != NULL && signal_resume(job)) {
+            /* Let the other jobs enqueue; the first one resumed dequeues for all. */
+            ST_ADD(pauses, 1);
+            if (!ASYNC_pause_job())
+                job = NULL;
+            else {
+                clear_resume(job);
+                paused++;
+            }
+        } else if (spins++ > 64) {
+            sched_yield();
+        }
+        pthread_mutex_lock(&qp->lock);
+        if (next < n)
+            next += enqueue(qp, ops + next, n - next);
+        seen = dequeue(qp);
+        pthread_mutex_unlock(&qp->lock);
+        if (__atomic_load_n(&req->pending, __ATOMIC_ACQUIRE) == 0)
+            break;
+        if (seen > 0)
+            spins = 0;
+    }
+    t->inflight -= n;
+    if (paused == 1 && sw_pmd) {
+        /* Did anyone else's op ride along?  If not for a while, stop pausing. */
+        if (seen <= n) {
+            if (++t->lone >= KAC_LONE_LIMIT) {
+                t->inline_left = KAC_INLINE_RUN;
+                t->lone = 0;
+            }
+        } else {
+            t->lone = 0;
+        }
+    }
+    return req->status;
+full:
+    ST_ADD(full, 1);
+    for (i = 0; i < n; i++)
+        op_release(ops[i]);
+    return KAC_DPDK_FULL;
+}
+
+static int build_fail(struct rte_crypto_op **ops, unsigned n)
+{
+    unsigned i;
+
+    for (i = 0; i < n; i++)
+        op_release(ops[i]);
+    ST_ADD(full, 1);
+    return KAC_DPDK_FULL;
+}
+
+static void ctr_add(unsigned char ctr[16], size_t n)
+{
+    int i;
+
+    for (i = 15; i >= 0 && n != 0; i--) {
+        n += ctr[i];
+        ctr[i] = (unsigned char)n;
+        n >>= 8;
+    }
+}
+
+int kac_dpdk_cipher(struct kac_dpdk_sess *s, const unsigned char *iv,
+                    const unsigned char *in, unsigned char *out, size_t len, size_t *donep)
+{
+    struct rte_crypto_op *ops[KAC_DPDK_MAX_BURST];
+    struct kac_dreq req;
+    unsigned char civ[16];
+    enum kac_mode mode = s->alg->mode;
+    size_t done = 0, built;
+    int r = 0;
+
+    *donep = 0;
+    if (len == 0 || len % 16 != 0 || (mode == KAC_MODE_XTS && len > KAC_DPDK_MAX_OP)
+        || (in < out + len && out < in + len))
+        return -EINVAL;
+    if (mode != KAC_MODE_ECB)
+        memcpy(civ, iv, 16);
+    while (done < len) {
+        /* CBC encryption chains op to op; the rest runs a whole burst at once. */
+        unsigned max = mode == KAC_MODE_CBC && s->enc ? 1 : kac_dpdk.burst, n = 0;
+
+        for (built = done; n < max && built < len; n++) {
+            size_t c = len - built > KAC_DPDK_MAX_OP ? KAC_DPDK_MAX_OP : len - built;
+            struct rte_crypto_op *op = op_new(s, &req, in + built, out + built, c);
+
+            if (op == NULL) {
+                r = build_fail(ops, n);
+                goto out;
+            }
+            op->sym->cipher.data.offset = 0;
+            op->sym->cipher.data.length = (uint32_t)c;
+            if (mode != KAC_MODE_ECB)
+                memcpy(KAC_DPDK_PRIV(op)->iv, civ, 16);
+            if (mode == KAC_MODE_CTR)
+                ctr_add(civ, c / 16);
+            else if (mode == KAC_MODE_CBC && !s->enc)
+                memcpy(civ, in + built + c - 16, 16);
+            ops[n] = op;
+            built += c;
+        }
+        r = run(s, ops, n, &req);
+        if (r != 0)
+            break;
+        done = built;
+        *donep = done;
+        if (mode == KAC_MODE_CBC && s->enc)
+            memcpy(civ, out + done - 16, 16);
+    }
+out:
+    OPENSSL_cleanse(civ, sizeof(civ));
+    return r;
+}
+
+int kac_dpdk_aead(struct kac_dpdk_sess *s, const unsigned char *iv,
+                  const unsigned char *aad, size_t aadlen,
+                  const unsigned char *in, unsigned char *out, size_t len,
+                  unsigned char *tag)
+{
+    struct rte_crypto_op *op;
+    struct kac_dpriv *p;
+    struct kac_dreq req;
+    size_t aoff = s->alg->mode == KAC_MODE_CCM ? 18 : 0;
+    int r;
+
+    if (len == 0 || len > KAC_DPDK_MAX_OP || aadlen != s->aadlen || aadlen > KAC_DPDK_MAX_AAD
+        || (in < out + len && out < in + len))
+        return -EINVAL;
+    op = op_new(s, &req, in, out, len);
+    if (op == NULL)
+        return build_fail(&op, 0);
+    p = KAC_DPDK_PRIV(op);
+    memset(p->iv, 0, sizeof(p->iv));
+    memcpy(p->iv + (s->alg->mode == KAC_MODE_CCM ? 1 : 0), iv, s->ivlen);
+    memcpy(p->aad + aoff, aad, aadlen);
+    op->sym->aead.data.offset = 0;
+    op->sym->aead.data.length = (uint32_t)len;
+    op->sym->aead.aad.data = p->aad;
+    op->sym->aead.aad.phys_addr =
+        rte_crypto_op_ctophys_offset(op, KAC_DPDK_IV_OFFSET + offsetof(struct kac_dpriv, aad));
+    op->sym->aead.digest.data = p->digest;
+    op->sym->aead.digest.phys_addr =
+        rte_crypto_op_ctophys_offset(op, KAC_DPDK_IV_OFFSET + offsetof(struct kac_dpriv, digest));
+    if (s->enc) {
+        p->md = tag;
+        p->mdlen = s->taglen;
+    } else {
+        memcpy(p->digest, tag, s->taglen);
+    }
+    r = run(s, &op, 1, &req);
+    if (r == -EBADMSG || (r < 0 && !s->enc))
+        OPENSSL_cleanse(out, len); /* no plaintext from a failed tag */
+    return r;
+}
+
+int kac_dpdk_hash(struct kac_dpdk_sess *s, const unsigned char *in, size_t len,
+                  unsigned char *md)
+{
+    struct rte_crypto_op *op;
+    struct kac_dpriv *p;
+    struct kac_dreq req;
+
+    if (len == 0 || len > KAC_DPDK_MAX_OP)
+        return -EINVAL;
+    op = op_new(s, &req, in, NULL, len);
+    if (op == NULL)
+        return build_fail(&op, 0);
+    p = KAC_DPDK_PRIV(op);
+    p->out = NULL; /* the data is only read */
+    p->md = md;
+    p->mdlen = s->alg->outlen;
+    op->sym->auth.data.offset = 0;
+    op->sym->auth.data.length = (uint32_t)len;
+    op->sym->auth.digest.data = p->digest;
+    op->sym->auth.digest.phys_addr =
+        rte_crypto_op_ctophys_offset(op, KAC_DPDK_IV_OFFSET + offsetof(struct kac_dpriv, digest));
+    return run(s, &op, 1, &req);
+}
