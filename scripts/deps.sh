@@ -7,6 +7,8 @@ set -euo pipefail
 PKGS=(
   # build
   build-essential cmake pkg-config libssl-dev openssl liburing-dev go-md2man
+  # DPDK backend (cryptodev, software PMDs for the host tests)
+  libdpdk-dev dpdk
   # tests
   libcmocka-dev libkcapi-dev
   # guest rig (test/vm/run)

@@ -54,7 +54,7 @@ mkdir -p "$LOGDIR"
 
 step "host tests ($BUILD)"
 set +e
-ctest --test-dir "$BUILD" -L 'unit|cli|kat|afalg' --output-on-failure --no-tests=error \
+ctest --test-dir "$BUILD" -L 'unit|cli|kat|afalg|dpdk' --output-on-failure --no-tests=error \
     2>&1 | tee "$LOGDIR/host.log"
 rc=${PIPESTATUS[0]}
 set -e
@@ -70,7 +70,7 @@ if [ "$ASAN" = 1 ]; then
     set +e
     ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
     UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-        ctest --test-dir "$BUILD_ASAN" -L 'unit|cli|kat|afalg' --output-on-failure \
+        ctest --test-dir "$BUILD_ASAN" -L 'unit|cli|kat|afalg|dpdk' --output-on-failure \
         --no-tests=error 2>&1 | tee "$LOGDIR/host-asan.log"
     rc=${PIPESTATUS[0]}
     set -e

@@ -153,3 +153,38 @@ size_t kactest_unhex(const char *h, unsigned char *out)
     }
     return n;
 }
+
+const char *kactest_dpdk_device(void)
+{
+    const char *d = getenv("KACTEST_DPDK_DEVICE");
+
+    return d != NULL && *d != '\0' ? d : "crypto_aesni_mb0";
+}
+
+const char *const *kactest_dpdk_lines(const char *const *extra)
+{
+    static char eal[1024], dev[128];
+    static const char *lines[64];
+    const char *dir = getenv("KACTEST_DPDK_PMD_DIR"), *d = kactest_dpdk_device();
+    const char *pmd = strncmp(d, "crypto_openssl", 14) == 0 ? "librte_crypto_openssl.so"
+                      : strncmp(d, "crypto_null", 11) == 0  ? "librte_crypto_null.so"
+                                                            : "librte_crypto_ipsec_mb.so";
+    char path[512];
+    size_t n = 0;
+
+    if (dir == NULL || *dir == '\0')
+        dir = "/usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0";
+    snprintf(path, sizeof(path), "%s/%s", dir, pmd);
+    if (access(path, R_OK) != 0)
+        return NULL;
+    snprintf(eal, sizeof(eal),
+             "kaccel-dpdk-eal = --no-huge --no-pci --no-shconf -m 256 -d %s --vdev=%s", path, d);
+    snprintf(dev, sizeof(dev), "kaccel-dpdk-devices = %s", d);
+    lines[n++] = "kaccel-backends = dpdk";
+    lines[n++] = eal;
+    lines[n++] = dev;
+    for (; extra != NULL && *extra != NULL && n < 63; extra++)
+        lines[n++] = *extra;
+    lines[n] = NULL;
+    return lines;
+}

@@ -34,6 +34,18 @@ uint64_t kactest_stat(struct kactest *t, const char *alg, const char *counter);
  */
 const char *kactest_route(struct kactest *t, const char *alg);
 
+/*
+ * openssl.cnf lines routing everything to the DPDK backend on the software
+ * PMD named by KACTEST_DPDK_DEVICE (default crypto_aesni_mb0), its driver
+ * loaded from KACTEST_DPDK_PMD_DIR; extra lines (NULL-terminated, may be
+ * NULL) are appended.  Returns a static NULL-terminated list, or NULL when
+ * the PMD is not installed (the test then skips).  The EAL comes up once per
+ * process: every kactest_open() of one process must use the same device.
+ */
+const char *const *kactest_dpdk_lines(const char *const *extra);
+/* The device kactest_dpdk_lines() uses ("crypto_aesni_mb0"...). */
+const char *kactest_dpdk_device(void);
+
 /* Hex string to bytes; returns the byte count (strlen / 2). */
 size_t kactest_unhex(const char *hex, unsigned char *out);
 
