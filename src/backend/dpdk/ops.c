@@ -385,8 +385,11 @@ static void complete(struct rte_crypto_op *op)
     __atomic_sub_fetch(&req->pending, 1, __ATOMIC_RELEASE);
 }
 
-/* Dequeues bursts until the queue pair returns less than a burst; returns ops seen. */
-static unsigned dequeue(struct kac_dqp *qp)
+/*
+ * Dequeues bursts until the queue pair returns less than a burst; returns the
+ * ops seen, of which *mine belonged to req.
+ */
+static unsigned dequeue(struct kac_dqp *qp, const struct kac_dreq *req, unsigned *mine)
 {
     struct rte_crypto_op *ops[KAC_DPDK_MAX_BURST];
     unsigned total = 0, burst = kac_dpdk.burst, n, i;
@@ -400,8 +403,10 @@ static unsigned dequeue(struct kac_dqp *qp)
         ST_ADD(bursts_deq, 1);
         note_burst(n);
         qp->inflight -= n;
-        for (i = 0; i < n; i++)
+        for (i = 0; i < n; i++) {
+            *mine += KAC_DPDK_PRIV(ops[i])->req == req;
             complete(ops[i]);
+        }
         total += n;
     } while (n == burst);
     return total;
@@ -487,7 +492,7 @@ static int run(struct kac_dpdk_sess *s, struct rte_crypto_op **ops, unsigned n,
     struct kac_dthread *t = thread_state();
     struct kac_dqp *qp;
     ASYNC_JOB *job;
-    unsigned next, i, spins = 0, seen;
+    unsigned next, i, spins = 0, seen, seen_total = 0, mine = 0;
     int sw_pmd = kac_dpdk.devs[s->dev].zero_copy, paused = 0;
 
     if (t == NULL || t->inflight + n > kac_dpdk.depth)
@@ -520,20 +525,27 @@ static int run(struct kac_dpdk_sess *s, struct rte_crypto_op **ops, unsigned n,
         } else if (spins++ > 64) {
             sched_yield();
         }
+        /* Done by another's dequeue: leave what others queued for one big burst. */
+        if (next == n && __atomic_load_n(&req->pending, __ATOMIC_ACQUIRE) == 0)
+            break;
         pthread_mutex_lock(&qp->lock);
         if (next < n)
             next += enqueue(qp, ops + next, n - next);
-        seen = dequeue(qp);
+        seen = dequeue(qp, req, &mine);
         pthread_mutex_unlock(&qp->lock);
-        if (__atomic_load_n(&req->pending, __ATOMIC_ACQUIRE) == 0)
+        seen_total += seen;
+        if (next == n && __atomic_load_n(&req->pending, __ATOMIC_ACQUIRE) == 0)
             break;
         if (seen > 0)
             spins = 0;
     }
     t->inflight -= n;
     if (paused == 1 && sw_pmd) {
-        /* Did anyone else's op ride along?  If not for a while, stop pausing. */
-        if (seen <= n) {
+        /*
+         * Company is another job's op in our dequeue, or ours in another's.
+         * A thread whose paused waits find none for a while stops pausing.
+         */
+        if (mine == n && seen_total == n) {
             if (++t->lone >= KAC_LONE_LIMIT) {
                 t->inline_left = KAC_INLINE_RUN;
                 t->lone = 0;
