@@ -21,18 +21,26 @@
 #include <kaccel/kaccel.h>
 
 #include "../src/backend/afalg/uring.h"
+#include "../src/backend/dpdk/dpdk.h"
 #include "../src/core/error.h"
 #include "../src/core/fork.h"
 #include "../src/core/log.h"
 #include "prov.h"
 
+/* What was built: the OpenSSL and DPDK versions, and the backends compiled in. */
 #define KAC_BUILDINFO                                                                  \
-    "kaccel " KACCEL_VERSION_STR " (built against " OPENSSL_VERSION_TEXT "; backends: afalg" \
-    KAC_BUILDINFO_DPDK ")"
+    "kaccel " KACCEL_VERSION_STR " (built against " OPENSSL_VERSION_TEXT               \
+    KAC_BUILDINFO_DPDK_VERSION "; backends: afalg" KAC_BUILDINFO_DPDK ")"
 #ifdef KACCEL_HAVE_DPDK
 #define KAC_BUILDINFO_DPDK ", dpdk"
+#ifdef KACCEL_DPDK_VERSION
+#define KAC_BUILDINFO_DPDK_VERSION " and DPDK " KACCEL_DPDK_VERSION
+#else
+#define KAC_BUILDINFO_DPDK_VERSION ""
+#endif
 #else
 #define KAC_BUILDINFO_DPDK ""
+#define KAC_BUILDINFO_DPDK_VERSION ""
 #endif
 
 static OSSL_FUNC_provider_teardown_fn kac_teardown;
@@ -68,13 +76,38 @@ static const OSSL_PARAM *kac_gettable_params(void *provctx)
         OSSL_PARAM_DEFN(KACCEL_PARAM_MIN_OFFLOAD, OSSL_PARAM_UNSIGNED_INTEGER, NULL, 0),
         OSSL_PARAM_DEFN(KACCEL_PARAM_STATS, OSSL_PARAM_UTF8_STRING, NULL, 0),
         OSSL_PARAM_DEFN(KACCEL_PARAM_ROUTES, OSSL_PARAM_UTF8_STRING, NULL, 0),
+        OSSL_PARAM_DEFN(KACCEL_PARAM_DPDK, OSSL_PARAM_UTF8_STRING, NULL, 0),
         OSSL_PARAM_END,
     };
     return params;
 }
 
-/* The algorithm counters, then the io_uring queue's ("io_uring requests=N submits=N ..."). */
-static size_t stats_text(char *buf, size_t len)
+/*
+ * Set once any instance in this process lists dpdk in kaccel-backends: the
+ * counters then carry the DPDK backend's line.
+ */
+static int dpdk_listed;
+
+/* "dpdk ops=N bursts_enq=N ..." with a newline; snprintf semantics. */
+static size_t dpdk_counters(char *buf, size_t len)
+{
+    struct kac_dpdk_stats d;
+    int r;
+
+    kac_dpdk_stats(&d);
+    r = snprintf(buf, len,
+                 "dpdk ops=%llu bursts_enq=%llu bursts_deq=%llu burst_max=%llu pauses=%llu "
+                 "full=%llu op_errors=%llu qp_shared=%llu\n",
+                 d.ops, d.bursts_enq, d.bursts_deq, d.burst_max, d.pauses, d.full, d.op_errors,
+                 d.qp_shared);
+    return r > 0 ? (size_t)r : 0;
+}
+
+/*
+ * The algorithm counters, then the io_uring queue's ("io_uring requests=N
+ * submits=N ..."), then the DPDK backend's when it is configured.
+ */
+static size_t stats_text(void *arg, char *buf, size_t len)
 {
     struct kac_uq_stats q;
     size_t n = kac_stats_format(buf, len);
@@ -84,22 +117,114 @@ static size_t stats_text(char *buf, size_t len)
     r = snprintf(n < len ? buf + n : NULL, n < len ? len - n : 0,
                  "io_uring requests=%llu submits=%llu reaps=%llu pauses=%llu batch_max=%llu\n",
                  q.requests, q.submits, q.reaps, q.pauses, q.batch_max);
-    return n + (r > 0 ? (size_t)r : 0);
+    n += r > 0 ? (size_t)r : 0;
+    if (__atomic_load_n(&dpdk_listed, __ATOMIC_RELAXED))
+        n += dpdk_counters(n < len ? buf + n : NULL, n < len ? len - n : 0);
+    return n;
 }
 
-/* Sets a utf8 parameter from a formatter with snprintf semantics. */
-static int set_text(OSSL_PARAM *p, size_t (*fmt)(char *buf, size_t len))
+static int dpdk_in_backends(const struct kac_config *cfg)
 {
-    size_t need = fmt(NULL, 0) + 1;
-    char *buf = malloc(need);
-    int ok;
+    unsigned i;
 
-    if (buf == NULL)
-        return 0;
-    fmt(buf, need);
-    ok = OSSL_PARAM_set_utf8_string(p, buf);
+    for (i = 0; i < cfg->nbackends; i++)
+        if (cfg->backends[i] == KAC_BACKEND_DPDK)
+            return 1;
+    return 0;
+}
+
+/*
+ * The kaccel-dpdk parameter: the backend's description (EAL state, devices,
+ * PMDs, queue pairs, algorithms per device; asking brings the EAL up in this
+ * process when DPDK is configured), then its counters.
+ */
+static size_t dpdk_text(void *arg, char *buf, size_t len)
+{
+    const struct kac_prov *prov = arg;
+    size_t n;
+
+    if (dpdk_in_backends(&prov->cfg) || !kac_backend_built(KAC_BACKEND_DPDK)) {
+        /* kac_dpdk_describe() needs a real buffer even to measure. */
+        char one[1];
+
+        n = kac_dpdk_describe(len > 0 ? buf : one, len > 0 ? len : sizeof(one), 1);
+    } else {
+        int r = snprintf(buf, len, "dpdk: off (not in %s)\n", KACCEL_CNF_BACKENDS);
+
+        n = r > 0 ? (size_t)r : 0;
+    }
+    return n + dpdk_counters(n < len ? buf + n : NULL, n < len ? len - n : 0);
+}
+
+/*
+ * Sets a utf8 parameter from a formatter with snprintf semantics.  The text
+ * may grow between measuring and writing (counters move): measure again.
+ */
+static int set_text(OSSL_PARAM *p, size_t (*fmt)(void *arg, char *buf, size_t len), void *arg)
+{
+    size_t need = fmt(arg, NULL, 0) + 256, got;
+    char *buf = NULL;
+    int ok, tries;
+
+    for (tries = 0; tries < 4; tries++) {
+        char *nb = realloc(buf, need);
+
+        if (nb == NULL)
+            break;
+        buf = nb;
+        got = fmt(arg, buf, need);
+        if (got < need) {
+            ok = OSSL_PARAM_set_utf8_string(p, buf);
+            free(buf);
+            return ok;
+        }
+        need = got + 256;
+    }
     free(buf);
-    return ok;
+    return 0;
+}
+
+/*
+ * One line per algorithm: "<name> <backend:implementation|-> <min-offload>
+ * <registered> <note>".  The routes are the configuration's, with the DPDK
+ * backend's devices once its EAL is up in this process.
+ */
+static size_t routes_text(void *arg, char *buf, size_t len)
+{
+    const struct kac_prov *prov = arg;
+    struct kac_router *r = malloc(sizeof(*r));
+    size_t n = 0, i;
+
+    if (r == NULL)
+        return 0;
+    kac_router_current(&prov->router, r);
+    if (len > 0)
+        buf[0] = '\0';
+    for (i = 0; i < KAC_ALG_COUNT; i++) {
+        const char *note = NULL;
+        char route[160];
+        unsigned b;
+        int w;
+
+        kac_route_describe(r, (enum kac_alg_id)i, route, sizeof(route));
+        /* The note of the backend routed to, else the first backend's that has one. */
+        for (b = 0; b < r->cfg.nbackends; b++) {
+            const struct kac_route_info *ri = &r->info[r->cfg.backends[b]][i];
+
+            if (ri->usable) {
+                note = ri->note;
+                break;
+            }
+            if (note == NULL && ri->note[0])
+                note = ri->note;
+        }
+        w = snprintf(n < len ? buf + n : NULL, n < len ? len - n : 0, "%s %s %zu %d %s\n",
+                     kac_algs[i].name, route, r->min_offload[i], r->registered[i],
+                     note != NULL && note[0] ? note : "-");
+        n += w > 0 ? (size_t)w : 0;
+    }
+    free(r);
+    return n;
 }
 
 static int kac_get_params(void *provctx, OSSL_PARAM params[])
@@ -130,41 +255,16 @@ static int kac_get_params(void *provctx, OSSL_PARAM params[])
     p = OSSL_PARAM_locate(params, KACCEL_PARAM_MIN_OFFLOAD);
     if (p != NULL && !OSSL_PARAM_set_size_t(p, prov->cfg.min_offload))
         return 0;
+    /* Before the routes: describing DPDK brings its EAL up, which names its devices. */
+    p = OSSL_PARAM_locate(params, KACCEL_PARAM_DPDK);
+    if (p != NULL && !set_text(p, dpdk_text, prov))
+        return 0;
     p = OSSL_PARAM_locate(params, KACCEL_PARAM_STATS);
-    if (p != NULL && !set_text(p, stats_text))
+    if (p != NULL && !set_text(p, stats_text, NULL))
         return 0;
     p = OSSL_PARAM_locate(params, KACCEL_PARAM_ROUTES);
-    if (p != NULL) {
-        char *buf = malloc(16384);
-        size_t n = 0, i;
-        int ok;
-
-        if (buf == NULL)
-            return 0;
-        buf[0] = '\0';
-        for (i = 0; i < KAC_ALG_COUNT && n < 16384; i++) {
-            const char *note = "-";
-            char route[160];
-            unsigned b;
-
-            kac_route_describe(&prov->router, (enum kac_alg_id)i, route, sizeof(route));
-            for (b = 0; b < prov->cfg.nbackends; b++) {
-                const struct kac_route_info *ri = &prov->router.info[prov->cfg.backends[b]][i];
-
-                if (ri->note[0]) {
-                    note = ri->note;
-                    break;
-                }
-            }
-            n += (size_t)snprintf(buf + n, 16384 - n, "%s %s %zu %d %s\n", kac_algs[i].name,
-                                  route, prov->router.min_offload[i],
-                                  prov->router.registered[i], note);
-        }
-        ok = OSSL_PARAM_set_utf8_string(p, buf);
-        free(buf);
-        if (!ok)
-            return 0;
-    }
+    if (p != NULL && !set_text(p, routes_text, prov))
+        return 0;
     return 1;
 }
 
@@ -290,7 +390,7 @@ static void dump_stats(void)
 
     if (path == NULL || *path == '\0')
         return;
-    need = stats_text(NULL, 0) + 1;
+    need = stats_text(NULL, NULL, 0) + 256;
     buf = malloc(need);
     fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (buf == NULL || fd < 0 || (f = fdopen(fd, "a")) == NULL) {
@@ -299,7 +399,7 @@ static void dump_stats(void)
         free(buf);
         return;
     }
-    stats_text(buf, need);
+    stats_text(NULL, buf, need);
     fprintf(f, "# kaccel %s pid %d\n%s", KACCEL_VERSION_STR, (int)getpid(), buf);
     fclose(f);
     free(buf);
@@ -343,6 +443,15 @@ static int read_config(struct kac_prov *prov, OSSL_FUNC_core_get_params_fn *core
              * init succeeds, so a failing init reports under libcrypto's
              * provider library to stay readable.
              */
+            KAC_DBG("%s", err);
+            ERR_raise_data(ERR_LIB_PROV, PROV_R_INVALID_CONFIG_DATA, "kaccel: %s", err);
+            return 0;
+        }
+    }
+    {
+        char err[256];
+
+        if (!kac_config_check(&prov->cfg, err, sizeof(err))) {
             KAC_DBG("%s", err);
             ERR_raise_data(ERR_LIB_PROV, PROV_R_INVALID_CONFIG_DATA, "kaccel: %s", err);
             return 0;
@@ -409,6 +518,8 @@ int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
         goto fail;
     }
     kac_fork_init();
+    if (dpdk_in_backends(&prov->cfg))
+        __atomic_store_n(&dpdk_listed, 1, __ATOMIC_RELAXED);
     kac_router_init(&prov->router, &prov->cfg);
     if (!build_ops(prov))
         goto fail;

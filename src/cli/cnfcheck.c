@@ -77,6 +77,14 @@ int kac_cnfcheck(const char *file, FILE *out)
             errors++;
         }
     }
+    if (errors == 0) {
+        char err[256];
+
+        if (!kac_config_check(&cfg, err, sizeof(err))) {
+            fprintf(out, "%s [%s]: %s\n", file, section, err);
+            errors++;
+        }
+    }
     if (errors == 0)
         fprintf(out, "%s [%s]: kaccel configuration valid\n", file, section);
     ret = errors ? 1 : 0;

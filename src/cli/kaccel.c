@@ -1,8 +1,9 @@
 /*
  * kaccel: what can be offloaded on this machine, and by which driver.
  *
- *   kaccel info            AF_ALG availability, kernel drivers per algorithm, and
- *                          the provider's configuration when it loads
+ *   kaccel info            AF_ALG availability, kernel drivers per algorithm, the
+ *                          provider's configuration when it loads, the DPDK
+ *                          backend when configured, and the routing table
  *   kaccel config [FILE]   validate kaccel's section of an OpenSSL config file
  *   kaccel selftest [--any] [--bytes N]
  *                          check every AF_ALG cipher against OpenSSL
@@ -41,7 +42,11 @@ static void usage(FILE *f)
                "              | stats FILE... | stats -- CMD [ARGS...] | version\n"
                "  info           show what AF_ALG offers here: for each algorithm the kernel\n"
                "                 driver AF_ALG would bind, its priority, and whether it is\n"
-               "                 a hardware accelerator; then the provider's configuration\n"
+               "                 a hardware accelerator; then the provider's configuration;\n"
+               "                 with dpdk in kaccel-backends, the DPDK backend (this starts\n"
+               "                 its EAL): devices, PMDs, queue pairs and the algorithms each\n"
+               "                 device serves; then where each algorithm is routed\n"
+               "                 (afalg:<driver> or dpdk:<device>)\n"
                "  config [FILE]  check kaccel's section of an OpenSSL configuration file\n"
                "                 (default: $OPENSSL_CONF or OpenSSL's own openssl.cnf)\n"
                "  selftest       encrypt and decrypt random data through AF_ALG with each\n"
@@ -49,8 +54,70 @@ static void usage(FILE *f)
                "                 --any also tests kernel software drivers, --bytes sets\n"
                "                 the buffer size (default 4096, whole AES blocks)\n"
                "  stats          totals of the counters that processes run with\n"
-               "                 KACCEL_STATS=FILE append at exit; with -- CMD, runs CMD\n"
-               "                 so and prints its counters\n");
+               "                 KACCEL_STATS=FILE append at exit (per algorithm, with the\n"
+               "                 DPDK share of the offload, and the io_uring and DPDK queue\n"
+               "                 counters); with -- CMD, runs CMD so and prints its counters\n");
+}
+
+/*
+ * Prints a line wrapped to 100 columns under its first ": ", breaking after
+ * ", " when the line has such items (so "pmd NAME" stays whole), else at blanks.
+ */
+static void print_wrapped(const char *line)
+{
+    const char *colon = strstr(line, ": ");
+    const char *sep = strstr(colon != NULL ? colon + 2 : line, ", ") != NULL ? ", " : " ";
+    size_t indent = colon != NULL && colon - line < 40 ? (size_t)(colon - line) + 2 : 4;
+    size_t col = 0, width = 100, seplen = strlen(sep);
+    const char *p = line;
+
+    while (*p != '\0') {
+        const char *next = strstr(p, sep);
+        size_t w = next != NULL ? (size_t)(next - p) : strlen(p);
+
+        /* p .. p+w is a word; a separator follows unless it is the last. */
+        if (col > indent && col + w > width) {
+            printf("%s\n%*s", sep[0] == ',' ? "," : "", (int)indent, "");
+            col = indent;
+        } else if (p != line) {
+            printf("%s", sep);
+            col += seplen;
+        }
+        printf("%.*s", (int)w, p);
+        col += w;
+        p += w;
+        if (next != NULL)
+            p += seplen;
+    }
+    putchar('\n');
+}
+
+/*
+ * The DPDK backend as the provider sees it (kaccel-dpdk): asking brings its EAL
+ * up in this process.  Returns 1 when it is up.
+ */
+static int info_dpdk(OSSL_PROVIDER *p)
+{
+    static char text[65536];
+    OSSL_PARAM dp[] = { OSSL_PARAM_utf8_string(KACCEL_PARAM_DPDK, text, sizeof(text)),
+                        OSSL_PARAM_END };
+    char *line, *save = NULL;
+    int up = 0;
+
+    if (!OSSL_PROVIDER_get_params(p, dp)) {
+        printf("\nDPDK: the provider does not describe it (%s)\n", KACCEL_PARAM_DPDK);
+        return 0;
+    }
+    for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+        if (strncmp(line, "dpdk: ", 6) == 0) {
+            /* The state line heads the section, like AF_ALG's. */
+            up = strncmp(line + 6, "up", 2) == 0;
+            printf("\nDPDK: %s\n", line + 6);
+        } else if (strncmp(line, "dpdk ", 5) != 0) { /* counters: all zero here */
+            print_wrapped(line);
+        }
+    }
+    return up;
 }
 
 static void info_provider(void)
@@ -77,29 +144,39 @@ static void info_provider(void)
         return;
     }
     if (OSSL_PROVIDER_get_params(p, params)) {
-        static char routes[16384];
+        static char routes[65536];
         OSSL_PARAM rp[] = { OSSL_PARAM_utf8_string(KACCEL_PARAM_ROUTES, routes, sizeof(routes)),
                             OSSL_PARAM_END };
-        char *line, *save = NULL;
+        char *line, *save = NULL, list[sizeof(backends)], *b, *bsave = NULL;
+        int dpdk = 0, dpdk_up = 0;
 
         printf("  version      %s\n  build        %s\n", ver ? ver : "?", build ? build : "?");
         printf("  backends     %s\n  min-offload  %zu bytes\n", backends, min_offload);
+        snprintf(list, sizeof(list), "%s", backends);
+        for (b = strtok_r(list, ",", &bsave); b != NULL; b = strtok_r(NULL, ",", &bsave))
+            dpdk |= strcmp(b, "dpdk") == 0;
+        /* Before the routes: with the EAL up, they name the DPDK devices. */
+        if (dpdk)
+            dpdk_up = info_dpdk(p);
         if (OSSL_PROVIDER_get_params(p, rp)) {
-            printf("\nrouting (configuration in force):\n  %-18s %-10s %-28s %11s  %s\n",
-                   "algorithm", "registered", "offload to (AF_ALG driver)", "min-offload",
-                   "note");
+            printf("\nrouting (configuration in force):\n  %-18s %-10s %-34s %11s  %s\n",
+                   "algorithm", "registered", "offload to (backend:driver|device)",
+                   "min-offload", "note");
             for (line = strtok_r(routes, "\n", &save); line != NULL;
                  line = strtok_r(NULL, "\n", &save)) {
-                char name[32], drv[128], note[128] = "";
+                char name[32], drv[160], note[128] = "";
                 size_t min = 0;
                 int reg = 0, off = 0;
 
-                if (sscanf(line, "%31s %127s %zu %d %n", name, drv, &min, &reg, &off) < 4)
+                if (sscanf(line, "%31s %159s %zu %d %n", name, drv, &min, &reg, &off) < 4)
                     continue;
                 snprintf(note, sizeof(note), "%s", line + off);
-                printf("  %-18s %-10s %-28s %11zu  %s\n", name, reg ? "yes" : "no",
+                printf("  %-18s %-10s %-34s %11zu  %s\n", name, reg ? "yes" : "no",
                        strcmp(drv, "-") ? drv : "software", min, strcmp(note, "-") ? note : "");
             }
+            if (dpdk && !dpdk_up)
+                printf("  (DPDK is not up in this process: operations routed to dpdk go to the\n"
+                       "   next backend in kaccel-backends, or to software)\n");
         }
     }
     OSSL_PROVIDER_unload(p);

@@ -11,38 +11,57 @@
 #include "core/alg.h"
 #include "core/stats.h"
 
-/* Counter names in the order kac_stats_format() writes them. */
+/* Counter names of an algorithm line (kac_stats_format()). */
 static const char *const fields[] = {
     "offload_ops", "offload_bytes", "sw_ops", "sw_bytes", "sw_small", "sw_no_route",
-    "sw_params", "sw_session", "sw_op_error", "sw_queue_full", "errors",
+    "sw_params", "sw_session", "sw_op_error", "sw_queue_full", "errors", "dpdk_ops", "dpdk_bytes",
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+enum { F_REASONS = 4, F_ERRORS = 10, F_DPDK_OPS = 11, F_DPDK_BYTES = 12 };
 
 struct row {
     char name[32];
     uint64_t v[NFIELDS];
 };
 
+/*
+ * Totals of a queue line ("io_uring k=v ..." or "dpdk k=v ..."): counts add
+ * up, the largest batch or burst is the largest of all.
+ */
+struct queue_tot {
+    const char *prefix;
+    const char *const *names;
+    size_t n, max_idx;
+    uint64_t v[8];
+    int seen;
+};
+
 /* io_uring queue totals: requests, submits, reaps, pauses, largest batch. */
 static const char *const qfields[] = { "requests", "submits", "reaps", "pauses", "batch_max" };
-static uint64_t qtot[5];
+static struct queue_tot uq = { "io_uring", qfields, 5, 4, { 0 }, 0 };
 
-static void add_queue_line(char *line)
+/* DPDK totals: ops, bursts each way, largest burst, pauses, full, op errors, shared qps. */
+static const char *const dfields[] = { "ops",  "bursts_enq", "bursts_deq", "burst_max",
+                                       "pauses", "full",     "op_errors",  "qp_shared" };
+static struct queue_tot dq = { "dpdk", dfields, 8, 3, { 0 }, 0 };
+
+static void add_queue_line(struct queue_tot *q, char *line)
 {
     char *tok, *save = NULL;
     size_t i;
 
+    q->seen = 1;
     for (tok = strtok_r(line, " \n", &save); tok != NULL; tok = strtok_r(NULL, " \n", &save)) {
         char *eq = strchr(tok, '=');
 
         if (eq == NULL)
             continue;
         *eq = '\0';
-        for (i = 0; i < 5; i++)
-            if (strcmp(tok, qfields[i]) == 0) {
+        for (i = 0; i < q->n; i++)
+            if (strcmp(tok, q->names[i]) == 0) {
                 uint64_t v = strtoull(eq + 1, NULL, 10);
 
-                qtot[i] = i == 4 ? (v > qtot[i] ? v : qtot[i]) : qtot[i] + v;
+                q->v[i] = i == q->max_idx ? (v > q->v[i] ? v : q->v[i]) : q->v[i] + v;
             }
     }
 }
@@ -66,8 +85,8 @@ static int add_file(const char *path, struct row *rows, int *nrows, int *procs)
         }
         if (sscanf(line, "%31s", name) != 1)
             continue;
-        if (strcmp(name, "io_uring") == 0) {
-            add_queue_line(line + strlen(name));
+        if (strcmp(name, uq.prefix) == 0 || strcmp(name, dq.prefix) == 0) {
+            add_queue_line(strcmp(name, uq.prefix) == 0 ? &uq : &dq, line + strlen(name));
             continue;
         }
         for (r = 0; r < *nrows && strcmp(rows[r].name, name) != 0; r++)
@@ -98,11 +117,18 @@ static int add_file(const char *path, struct row *rows, int *nrows, int *procs)
 
 static void print(FILE *out, const struct row *rows, int nrows, int procs)
 {
-    int r;
+    const uint64_t *d = dq.v;
+    int r, dpdk = dq.seen;
 
+    /* DPDK's share of the offload, when a process had DPDK configured. */
+    for (r = 0; r < nrows; r++)
+        dpdk |= rows[r].v[F_DPDK_OPS] != 0;
     fprintf(out, "%d process report(s)\n", procs);
-    fprintf(out, "%-18s %12s %14s %12s %14s  %s\n", "algorithm", "offload ops", "offload bytes",
-            "sw ops", "sw bytes", "software because / errors");
+    fprintf(out, "%-18s %12s %14s %12s %14s  ", "algorithm", "offload ops", "offload bytes",
+            "sw ops", "sw bytes");
+    if (dpdk)
+        fprintf(out, "%12s %14s  ", "dpdk ops", "dpdk bytes");
+    fprintf(out, "%s\n", "software because / errors");
     for (r = 0; r < nrows; r++) {
         const uint64_t *v = rows[r].v;
         size_t i;
@@ -111,21 +137,32 @@ static void print(FILE *out, const struct row *rows, int nrows, int procs)
         fprintf(out, "%-18s %12llu %14llu %12llu %14llu  ", rows[r].name,
                 (unsigned long long)v[0], (unsigned long long)v[1], (unsigned long long)v[2],
                 (unsigned long long)v[3]);
-        for (i = 4; i < NFIELDS - 1; i++)
+        if (dpdk)
+            fprintf(out, "%12llu %14llu  ", (unsigned long long)v[F_DPDK_OPS],
+                    (unsigned long long)v[F_DPDK_BYTES]);
+        for (i = F_REASONS; i < F_ERRORS; i++)
             if (v[i]) {
                 fprintf(out, "%s%s=%llu", any ? " " : "", fields[i] + 3, (unsigned long long)v[i]);
                 any = 1;
             }
-        if (v[NFIELDS - 1])
-            fprintf(out, "%serrors=%llu", any ? " " : "", (unsigned long long)v[NFIELDS - 1]);
+        if (v[F_ERRORS])
+            fprintf(out, "%serrors=%llu", any ? " " : "", (unsigned long long)v[F_ERRORS]);
         fputc('\n', out);
     }
-    if (qtot[0] > 0)
+    if (uq.v[0] > 0)
         fprintf(out, "io_uring: %llu requests in %llu submissions (%.2f per submit), %llu job "
                      "pauses, largest batch %llu\n",
-                (unsigned long long)qtot[0], (unsigned long long)qtot[1],
-                qtot[1] ? (double)qtot[0] / (double)qtot[1] : 0.0, (unsigned long long)qtot[3],
-                (unsigned long long)qtot[4]);
+                (unsigned long long)uq.v[0], (unsigned long long)uq.v[1],
+                uq.v[1] ? (double)uq.v[0] / (double)uq.v[1] : 0.0, (unsigned long long)uq.v[3],
+                (unsigned long long)uq.v[4]);
+    if (dq.seen)
+        fprintf(out, "dpdk: %llu ops in %llu enqueue bursts (%.2f per burst), %llu dequeue "
+                     "bursts, largest burst %llu, %llu job pauses, %llu queue full, %llu op "
+                     "errors, %llu queue pair shares\n",
+                (unsigned long long)d[0], (unsigned long long)d[1],
+                d[1] ? (double)d[0] / (double)d[1] : 0.0, (unsigned long long)d[2],
+                (unsigned long long)d[3], (unsigned long long)d[4], (unsigned long long)d[5],
+                (unsigned long long)d[6], (unsigned long long)d[7]);
 }
 
 int kac_cli_stats(int argc, char **argv, FILE *out)

@@ -336,6 +336,65 @@ static int set_count(unsigned *dst, const char *key, const char *value, size_t m
     return 1;
 }
 
+/*
+ * kaccel-dpdk-eal is split like a shell would split it without expansions:
+ * at blanks, with '...' or "..." keeping blanks in one argument.  (OpenSSL's
+ * configuration parser removes quotes itself: in openssl.cnf they are written
+ * \" or \'.)  Returns the argument count, or -1 for an unterminated quote.
+ */
+static int count_eal_args(const char *s)
+{
+    int n = 0;
+
+    for (;;) {
+        char q = 0;
+
+        while (isspace((unsigned char)*s))
+            s++;
+        if (*s == '\0')
+            return n;
+        n++;
+        for (; *s != '\0' && (q || !isspace((unsigned char)*s)); s++) {
+            if (!q && (*s == '"' || *s == '\''))
+                q = *s;
+            else if (q && *s == q)
+                q = 0;
+        }
+        if (q)
+            return -1;
+    }
+}
+
+static int set_dpdk_eal(struct kac_config *cfg, const char *key, const char *value, char *err,
+                        size_t errlen)
+{
+    size_t n = strlen(value);
+    /* A long value is shown cut, so that the reason still fits the message. */
+    int shown = n > 100 ? 100 : (int)n;
+    const char *cut = n > 100 ? "..." : "";
+    int args;
+
+    while (n > 0 && isspace((unsigned char)value[n - 1]))
+        n--;
+    if (n == 0 || n >= sizeof(cfg->dpdk_eal)) {
+        snprintf(err, errlen, "%s = \"%.*s%s\": %s", key, shown, value, cut,
+                 n == 0 ? "empty EAL argument list" : "EAL arguments too long (max 1023 bytes)");
+        return 0;
+    }
+    args = count_eal_args(value);
+    if (args < 0 || args > KAC_MAX_DPDK_EAL_ARGS) {
+        if (args < 0)
+            snprintf(err, errlen, "%s = \"%.*s%s\": unterminated quote", key, shown, value, cut);
+        else
+            snprintf(err, errlen, "%s = \"%.*s%s\": too many EAL arguments (%d, max %d)", key,
+                     shown, value, cut, args, KAC_MAX_DPDK_EAL_ARGS);
+        return 0;
+    }
+    memcpy(cfg->dpdk_eal, value, n);
+    cfg->dpdk_eal[n] = '\0';
+    return 1;
+}
+
 size_t kac_config_min_offload(const struct kac_config *cfg, enum kac_alg_id alg)
 {
     return cfg->alg_min_set[alg] ? cfg->alg_min_offload[alg] : cfg->min_offload;
@@ -436,20 +495,8 @@ int kac_config_set(struct kac_config *cfg, const char *key, const char *value,
     if (strcmp(key, KACCEL_CNF_QUEUE_DEPTH) == 0)
         return set_count(&cfg->queue_depth, key, value, KAC_MAX_QUEUE_DEPTH, err, errlen,
                          "a request count");
-    if (strcmp(key, KACCEL_CNF_DPDK_EAL) == 0) {
-        size_t n = strlen(value);
-
-        while (n > 0 && isspace((unsigned char)value[n - 1]))
-            n--;
-        if (n == 0 || n >= sizeof(cfg->dpdk_eal)) {
-            snprintf(err, errlen, "%s = \"%s\": %s", key, value,
-                     n == 0 ? "empty EAL argument list" : "EAL arguments too long");
-            return 0;
-        }
-        memcpy(cfg->dpdk_eal, value, n);
-        cfg->dpdk_eal[n] = '\0';
-        return 1;
-    }
+    if (strcmp(key, KACCEL_CNF_DPDK_EAL) == 0)
+        return set_dpdk_eal(cfg, key, value, err, errlen);
     if (strcmp(key, KACCEL_CNF_DPDK_DEVICES) == 0)
         return set_dpdk_devices(cfg, key, value, err, errlen);
     if (strcmp(key, KACCEL_CNF_DPDK_QUEUE_PAIRS) == 0)
@@ -459,6 +506,24 @@ int kac_config_set(struct kac_config *cfg, const char *key, const char *value,
         return set_count(&cfg->dpdk_burst, key, value, 256, err, errlen, "a burst size");
     snprintf(err, errlen, "%s = \"%s\": unknown key", key, value);
     return 0;
+}
+
+int kac_config_check(const struct kac_config *cfg, char *err, size_t errlen)
+{
+    unsigned i;
+
+    if (errlen > 0)
+        err[0] = '\0';
+    for (i = 0; i < cfg->nbackends; i++)
+        if (cfg->backends[i] == KAC_BACKEND_DPDK && cfg->dpdk_eal[0] == '\0') {
+            char b[64];
+
+            kac_config_backends_str(cfg, b, sizeof(b));
+            snprintf(err, errlen, "%s = \"%s\": dpdk needs %s (the EAL arguments)",
+                     KACCEL_CNF_BACKENDS, b, KACCEL_CNF_DPDK_EAL);
+            return 0;
+        }
+    return 1;
 }
 
 int kac_config_backends_str(const struct kac_config *cfg, char *buf, size_t len)

@@ -65,6 +65,16 @@ void kac_config_defaults(struct kac_config *cfg);
 int kac_config_set(struct kac_config *cfg, const char *key, const char *value,
                    char *err, size_t errlen);
 
+/*
+ * Checks what no single key can: the keys together (kaccel-backends listing
+ * dpdk needs kaccel-dpdk-eal).  Called once every key is applied.  Returns 1,
+ * or 0 with a message naming the key and the value in err.
+ */
+int kac_config_check(const struct kac_config *cfg, char *err, size_t errlen);
+
+/* Most EAL arguments kaccel-dpdk-eal may hold (kaccel may add two). */
+#define KAC_MAX_DPDK_EAL_ARGS 62
+
 const char *kac_backend_name(enum kac_backend_id id);
 /* 1 when the backend was compiled in. */
 int kac_backend_built(enum kac_backend_id id);

@@ -79,6 +79,14 @@ static inline const char *kac_route_driver(const struct kac_router *r, enum kac_
 }
 
 /*
+ * Copies r into out with the DPDK backend's routes as they stand now: once its
+ * EAL is up in this process, each algorithm names the device serving it, and
+ * algorithms no configured device offers leave DPDK's routes (r itself keeps
+ * the routes of provider load, when no device is known yet).
+ */
+void kac_router_current(const struct kac_router *r, struct kac_router *out);
+
+/*
  * "afalg:<driver>" or "dpdk:<device>" for the first backend that may take
  * alg, or "-"; for `kaccel info` and the routes parameter.
  */

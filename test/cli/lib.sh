@@ -39,3 +39,15 @@ kaccel_cnf() {
         for l in "$@"; do printf '%s\n' "$l"; done
     } >"$f"
 }
+
+# dpdk_eal: the EAL arguments of the DPDK tests' device, crypto_aesni_mb0 (the
+# Intel multi-buffer software PMD, loaded from $KACCEL_DPDK_PMD_DIR with -d).
+# Exits 77 (skip) when the PMD is absent.
+dpdk_eal() {
+    pmd=${KACCEL_DPDK_PMD_DIR:-}/librte_crypto_ipsec_mb.so
+    if [ -z "${KACCEL_DPDK_PMD_DIR:-}" ] || [ ! -r "$pmd" ]; then
+        echo "skip: no DPDK PMD at '$pmd' (KACCEL_DPDK_PMD_DIR)" >&2
+        exit 77
+    fi
+    echo "--no-huge --no-pci --no-shconf -m 256 -d $pmd --vdev=crypto_aesni_mb0"
+}

@@ -101,6 +101,68 @@ static void test_unknown_key(void **state)
     assert_non_null(strstr(err, "unknown key"));
 }
 
+static void test_dpdk_keys(void **state)
+{
+    struct kac_config c;
+    char err[256], big[1100];
+    size_t i;
+
+    kac_config_defaults(&c);
+    assert_int_equal(c.dpdk_queue_pairs, 0); /* backend default (8) */
+    assert_int_equal(c.dpdk_burst, 0);       /* backend default (32) */
+    assert_int_equal(c.ndpdk_devices, 0);    /* every cryptodev */
+    assert_true(kac_config_check(&c, err, sizeof(err)));
+
+    assert_true(kac_config_set(&c, KACCEL_CNF_DPDK_EAL, " --no-huge \"a b\" 'c'  ", err, sizeof(err)));
+    assert_string_equal(c.dpdk_eal, "--no-huge \"a b\" 'c'");
+    assert_false(kac_config_set(&c, KACCEL_CNF_DPDK_EAL, "--vdev=\"x", err, sizeof(err)));
+    assert_non_null(strstr(err, "kaccel-dpdk-eal = \"--vdev=\"x\": unterminated quote"));
+    assert_string_equal(c.dpdk_eal, "--no-huge \"a b\" 'c'"); /* unchanged */
+    assert_false(kac_config_set(&c, KACCEL_CNF_DPDK_EAL, "  ", err, sizeof(err)));
+    assert_non_null(strstr(err, "empty EAL argument list"));
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    assert_false(kac_config_set(&c, KACCEL_CNF_DPDK_EAL, big, err, sizeof(err)));
+    assert_non_null(strstr(err, "too long"));
+    for (i = 0; i < 2 * (KAC_MAX_DPDK_EAL_ARGS + 1); i += 2)
+        big[i] = 'a', big[i + 1] = ' ';
+    big[i] = '\0';                           /* KAC_MAX_DPDK_EAL_ARGS + 1 arguments */
+    assert_false(kac_config_set(&c, KACCEL_CNF_DPDK_EAL, big, err, sizeof(err)));
+    assert_non_null(strstr(err, "too many EAL arguments"));
+    big[i - 2] = '\0';                       /* KAC_MAX_DPDK_EAL_ARGS */
+    assert_true(kac_config_set(&c, KACCEL_CNF_DPDK_EAL, big, err, sizeof(err)));
+
+    assert_true(kac_config_set(&c, KACCEL_CNF_DPDK_DEVICES, "crypto_qat, crypto_aesni_mb0", err,
+                               sizeof(err)));
+    assert_int_equal(c.ndpdk_devices, 2);
+    assert_string_equal(c.dpdk_devices[1], "crypto_aesni_mb0");
+    assert_true(kac_config_set(&c, KACCEL_CNF_DPDK_DEVICES, "ALL", err, sizeof(err)));
+    assert_int_equal(c.ndpdk_devices, 0);
+    assert_false(kac_config_set(&c, KACCEL_CNF_DPDK_DEVICES, "a,,b", err, sizeof(err)));
+    assert_non_null(strstr(err, "empty item"));
+
+    assert_true(kac_config_set(&c, KACCEL_CNF_DPDK_QUEUE_PAIRS, "64", err, sizeof(err)));
+    assert_int_equal(c.dpdk_queue_pairs, 64);
+    assert_false(kac_config_set(&c, KACCEL_CNF_DPDK_QUEUE_PAIRS, "65", err, sizeof(err)));
+    assert_non_null(strstr(err, "kaccel-dpdk-queue-pairs = \"65\""));
+    assert_false(kac_config_set(&c, KACCEL_CNF_DPDK_QUEUE_PAIRS, "0", err, sizeof(err)));
+    assert_true(kac_config_set(&c, KACCEL_CNF_DPDK_BURST, "256", err, sizeof(err)));
+    assert_false(kac_config_set(&c, KACCEL_CNF_DPDK_BURST, "257", err, sizeof(err)));
+    assert_non_null(strstr(err, "kaccel-dpdk-burst = \"257\""));
+    assert_int_equal(c.dpdk_burst, 256);
+
+    /* dpdk in kaccel-backends needs kaccel-dpdk-eal. */
+    if (kac_backend_built(KAC_BACKEND_DPDK)) {
+        kac_config_defaults(&c);
+        assert_true(kac_config_set(&c, KACCEL_CNF_BACKENDS, "afalg,dpdk", err, sizeof(err)));
+        assert_false(kac_config_check(&c, err, sizeof(err)));
+        assert_non_null(strstr(err, "kaccel-backends = \"afalg,dpdk\""));
+        assert_non_null(strstr(err, "kaccel-dpdk-eal"));
+        assert_true(kac_config_set(&c, KACCEL_CNF_DPDK_EAL, "--no-huge", err, sizeof(err)));
+        assert_true(kac_config_check(&c, err, sizeof(err)));
+    }
+}
+
 static void test_keys_listed(void **state)
 {
     size_t i;
@@ -120,6 +182,7 @@ int main(void)
         cmocka_unit_test(test_defaults),    cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_min_offload), cmocka_unit_test(test_backends),
         cmocka_unit_test(test_unknown_key), cmocka_unit_test(test_keys_listed),
+        cmocka_unit_test(test_dpdk_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
