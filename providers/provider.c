@@ -77,6 +77,7 @@ static const OSSL_PARAM *kac_gettable_params(void *provctx)
         OSSL_PARAM_DEFN(KACCEL_PARAM_STATS, OSSL_PARAM_UTF8_STRING, NULL, 0),
         OSSL_PARAM_DEFN(KACCEL_PARAM_ROUTES, OSSL_PARAM_UTF8_STRING, NULL, 0),
         OSSL_PARAM_DEFN(KACCEL_PARAM_DPDK, OSSL_PARAM_UTF8_STRING, NULL, 0),
+        OSSL_PARAM_DEFN(KACCEL_PARAM_THRESHOLDS, OSSL_PARAM_UTF8_STRING, NULL, 0),
         OSSL_PARAM_END,
     };
     return params;
@@ -189,6 +190,25 @@ static int set_text(OSSL_PARAM *p, size_t (*fmt)(void *arg, char *buf, size_t le
  * <registered> <note>".  The routes are the configuration's, with the DPDK
  * backend's devices once its EAL is up in this process.
  */
+/* "<name> <bytes> <origin>" per algorithm (KACCEL_PARAM_THRESHOLDS). */
+static size_t thresholds_text(void *arg, char *buf, size_t len)
+{
+    const struct kac_prov *prov = arg;
+    size_t n = 0;
+    int i;
+
+    for (i = 0; i < KAC_ALG_COUNT; i++) {
+        char origin[300];
+        int r = snprintf(n < len ? buf + n : NULL, n < len ? len - n : 0, "%s %zu %s\n",
+                         kac_algs[i].name, prov->router.min_offload[i],
+                         kac_config_min_offload_origin(&prov->cfg, (enum kac_alg_id)i, origin,
+                                                       sizeof(origin)));
+
+        n += r > 0 ? (size_t)r : 0;
+    }
+    return n;
+}
+
 static size_t routes_text(void *arg, char *buf, size_t len)
 {
     const struct kac_prov *prov = arg;
@@ -264,6 +284,9 @@ static int kac_get_params(void *provctx, OSSL_PARAM params[])
         return 0;
     p = OSSL_PARAM_locate(params, KACCEL_PARAM_ROUTES);
     if (p != NULL && !set_text(p, routes_text, prov))
+        return 0;
+    p = OSSL_PARAM_locate(params, KACCEL_PARAM_THRESHOLDS);
+    if (p != NULL && !set_text(p, thresholds_text, prov))
         return 0;
     return 1;
 }

@@ -33,6 +33,7 @@
 #define KACCEL_CNF_AFALG_DRIVERS "kaccel-afalg-drivers" /* auto | any | driver list */
 #define KACCEL_CNF_ALGORITHMS    "kaccel-algorithms"    /* auto | all | name list */
 #define KACCEL_CNF_QUEUE_DEPTH   "kaccel-queue-depth"   /* requests in flight per thread */
+#define KACCEL_CNF_TUNED        "kaccel-tuned"         /* informational: what `kaccel tune` measured */
 #define KACCEL_CNF_DPDK_EAL      "kaccel-dpdk-eal"      /* EAL arguments (required for dpdk) */
 #define KACCEL_CNF_DPDK_DEVICES  "kaccel-dpdk-devices"  /* all | device or PMD names, in preference order */
 #define KACCEL_CNF_DPDK_QUEUE_PAIRS "kaccel-dpdk-queue-pairs" /* per device, 1..64 */
@@ -51,6 +52,12 @@
  * "<name> <backend:implementation|-> <min-offload> <registered 0|1> <note>"
  */
 #define KACCEL_PARAM_ROUTES      "kaccel-routes"
+/*
+ * utf8 string: one line per algorithm, "<name> <min-offload bytes> <origin>",
+ * origin: default | kaccel-min-offload | kaccel-min-offload-algs |
+ * "kaccel tune <kaccel-tuned value>" (per-algorithm value next to kaccel-tuned)
+ */
+#define KACCEL_PARAM_THRESHOLDS  "kaccel-thresholds"
 /* utf8 string: the DPDK backend's state, devices, queue pairs and counters */
 #define KACCEL_PARAM_DPDK        "kaccel-dpdk"
 

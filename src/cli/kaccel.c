@@ -27,6 +27,7 @@
 #include "core/config.h"
 #include "selftest.h"
 #include "stats.h"
+#include "tune.h"
 
 /* Kernel names of the algorithms kaccel can route to AF_ALG. */
 static const char *const kernel_algs[] = {
@@ -40,6 +41,8 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: kaccel info | config [FILE] | selftest [--any] [--bytes N]\n"
                "              | stats FILE... | stats -- CMD [ARGS...] | version\n"
+               "              | tune [--config FILE] [--algs NAME,...] [--ms N] [--repeats N]\n"
+               "                     [--out FILE]\n"
                "  info           show what AF_ALG offers here: for each algorithm the kernel\n"
                "                 driver AF_ALG would bind, its priority, and whether it is\n"
                "                 a hardware accelerator; then the provider's configuration;\n"
@@ -56,7 +59,11 @@ static void usage(FILE *f)
                "  stats          totals of the counters that processes run with\n"
                "                 KACCEL_STATS=FILE append at exit (per algorithm, with the\n"
                "                 DPDK share of the offload, and the io_uring and DPDK queue\n"
-               "                 counters); with -- CMD, runs CMD so and prints its counters\n");
+               "                 counters); with -- CMD, runs CMD so and prints its counters\n"
+               "  tune           measure, for each algorithm the configuration routes to a\n"
+               "                 backend, the buffer size from which offload beats OpenSSL's\n"
+               "                 software here, and print (or --out: write) the openssl.cnf\n"
+               "                 lines kaccel-min-offload-algs and kaccel-tuned\n");
 }
 
 /*
@@ -120,6 +127,24 @@ static int info_dpdk(OSSL_PROVIDER *p)
     return up;
 }
 
+/* The origin field of an algorithm's line in the thresholds parameter. */
+static const char *threshold_origin(const char *text, const char *name)
+{
+    static char origin[300];
+    size_t n = strlen(name);
+    const char *l;
+
+    for (l = text; l != NULL && *l != '\0'; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+        const char *sp;
+
+        if (strncmp(l, name, n) != 0 || l[n] != ' ' || (sp = strchr(l + n + 1, ' ')) == NULL)
+            continue;
+        snprintf(origin, sizeof(origin), "%.*s", (int)strcspn(sp + 1, "\n"), sp + 1);
+        return origin;
+    }
+    return "?";
+}
+
 static void info_provider(void)
 {
     OSSL_PROVIDER *p = OSSL_PROVIDER_load(NULL, KACCEL_PROVIDER_NAME);
@@ -144,8 +169,10 @@ static void info_provider(void)
         return;
     }
     if (OSSL_PROVIDER_get_params(p, params)) {
-        static char routes[65536];
+        static char routes[65536], thresholds[32768];
         OSSL_PARAM rp[] = { OSSL_PARAM_utf8_string(KACCEL_PARAM_ROUTES, routes, sizeof(routes)),
+                            OSSL_PARAM_utf8_string(KACCEL_PARAM_THRESHOLDS, thresholds,
+                                                   sizeof(thresholds)),
                             OSSL_PARAM_END };
         char *line, *save = NULL, list[sizeof(backends)], *b, *bsave = NULL;
         int dpdk = 0, dpdk_up = 0;
@@ -159,9 +186,9 @@ static void info_provider(void)
         if (dpdk)
             dpdk_up = info_dpdk(p);
         if (OSSL_PROVIDER_get_params(p, rp)) {
-            printf("\nrouting (configuration in force):\n  %-18s %-10s %-34s %11s  %s\n",
+            printf("\nrouting (configuration in force):\n  %-18s %-10s %-34s %11s  %-24s %s\n",
                    "algorithm", "registered", "offload to (backend:driver|device)",
-                   "min-offload", "note");
+                   "min-offload", "threshold from", "note");
             for (line = strtok_r(routes, "\n", &save); line != NULL;
                  line = strtok_r(NULL, "\n", &save)) {
                 char name[32], drv[160], note[128] = "";
@@ -171,8 +198,9 @@ static void info_provider(void)
                 if (sscanf(line, "%31s %159s %zu %d %n", name, drv, &min, &reg, &off) < 4)
                     continue;
                 snprintf(note, sizeof(note), "%s", line + off);
-                printf("  %-18s %-10s %-34s %11zu  %s\n", name, reg ? "yes" : "no",
-                       strcmp(drv, "-") ? drv : "software", min, strcmp(note, "-") ? note : "");
+                printf("  %-18s %-10s %-34s %11zu  %-24s %s\n", name, reg ? "yes" : "no",
+                       strcmp(drv, "-") ? drv : "software", min,
+                       threshold_origin(thresholds, name), strcmp(note, "-") ? note : "");
             }
             if (dpdk && !dpdk_up)
                 printf("  (DPDK is not up in this process: operations routed to dpdk go to the\n"
@@ -223,6 +251,8 @@ int main(int argc, char **argv)
         return kac_cnfcheck(argc > 2 ? argv[2] : NULL, stdout);
     if (strcmp(argv[1], "stats") == 0)
         return kac_cli_stats(argc - 2, argv + 2, stdout);
+    if (strcmp(argv[1], "tune") == 0)
+        return kac_tune(argc - 2, argv + 2, stdout);
     if (strcmp(argv[1], "selftest") == 0) {
         size_t len = 4096;
         int any = 0, i;

@@ -21,6 +21,7 @@ const char *const kac_config_keys[] = {
     KACCEL_CNF_DPDK_DEVICES,
     KACCEL_CNF_DPDK_QUEUE_PAIRS,
     KACCEL_CNF_DPDK_BURST,
+    KACCEL_CNF_TUNED,
     NULL,
 };
 
@@ -395,6 +396,20 @@ static int set_dpdk_eal(struct kac_config *cfg, const char *key, const char *val
     return 1;
 }
 
+const char *kac_config_min_offload_origin(const struct kac_config *cfg, enum kac_alg_id alg,
+                                          char *buf, size_t len)
+{
+    if (cfg->alg_min_set[alg] && cfg->tuned[0] != '\0')
+        snprintf(buf, len, "kaccel tune %s", cfg->tuned);
+    else if (cfg->alg_min_set[alg])
+        snprintf(buf, len, "%s", KACCEL_CNF_MIN_OFFLOAD_ALGS);
+    else if (cfg->min_offload_set)
+        snprintf(buf, len, "%s", KACCEL_CNF_MIN_OFFLOAD);
+    else
+        snprintf(buf, len, "default");
+    return buf;
+}
+
 size_t kac_config_min_offload(const struct kac_config *cfg, enum kac_alg_id alg)
 {
     return cfg->alg_min_set[alg] ? cfg->alg_min_offload[alg] : cfg->min_offload;
@@ -482,6 +497,7 @@ int kac_config_set(struct kac_config *cfg, const char *key, const char *value,
             return 0;
         }
         cfg->min_offload = v;
+        cfg->min_offload_set = 1;
         return 1;
     }
     while (isspace((unsigned char)*value))
@@ -497,6 +513,20 @@ int kac_config_set(struct kac_config *cfg, const char *key, const char *value,
                          "a request count");
     if (strcmp(key, KACCEL_CNF_DPDK_EAL) == 0)
         return set_dpdk_eal(cfg, key, value, err, errlen);
+    if (strcmp(key, KACCEL_CNF_TUNED) == 0) {
+        size_t n = strlen(value);
+
+        while (n > 0 && isspace((unsigned char)value[n - 1]))
+            n--;
+        if (n == 0 || n >= sizeof(cfg->tuned)) {
+            snprintf(err, errlen, "%s = \"%.64s\": %s", key, value,
+                     n == 0 ? "empty" : "longer than 255 characters");
+            return 0;
+        }
+        memcpy(cfg->tuned, value, n);
+        cfg->tuned[n] = '\0';
+        return 1;
+    }
     if (strcmp(key, KACCEL_CNF_DPDK_DEVICES) == 0)
         return set_dpdk_devices(cfg, key, value, err, errlen);
     if (strcmp(key, KACCEL_CNF_DPDK_QUEUE_PAIRS) == 0)

@@ -46,6 +46,8 @@ struct kac_config {
     unsigned ndpdk_devices;
     unsigned dpdk_queue_pairs;                       /* 0: default */
     unsigned dpdk_burst;                             /* 0: default */
+    int min_offload_set;                             /* kaccel-min-offload given */
+    char tuned[256];                                 /* kaccel-tuned: "" = not tuned */
 };
 
 /* Keys the provider asks the core for, NULL-terminated. */
@@ -81,6 +83,10 @@ int kac_backend_built(enum kac_backend_id id);
 
 /* "afalg,dpdk" or "none"; returns the length (snprintf semantics). */
 int kac_config_backends_str(const struct kac_config *cfg, char *buf, size_t len);
+
+/* Where an algorithm's threshold comes from (see KACCEL_PARAM_THRESHOLDS). */
+const char *kac_config_min_offload_origin(const struct kac_config *cfg, enum kac_alg_id alg,
+                                          char *buf, size_t len);
 
 /* The threshold in force for an algorithm (override or global). */
 size_t kac_config_min_offload(const struct kac_config *cfg, enum kac_alg_id alg);
