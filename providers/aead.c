@@ -44,6 +44,17 @@
  *
  * Kernel errors (session open failure, EBUSY, EIO...) redo the message in
  * software from the kept copy of the input: never wrong bytes.
+ *
+ * DPDK (when routing picks it for the message): the same messages, TLS
+ * records included, go as one op to the context's DPDK session (key,
+ * direction, IV, tag and AAD lengths; remade when one of them changes, and a
+ * refused set is not asked for again until the key changes).  The op reads
+ * the kept copy of the input, never the output buffer, so an in-place message
+ * whose op fails is restored and redone in software.  An op takes 1 to
+ * KAC_DPDK_MAX_OP bytes of data and at most KAC_DPDK_AEAD_AAD bytes of AAD,
+ * GCM and ChaCha20-Poly1305 a 12-byte nonce (see dpdk_params), CCM its 7 to
+ * 13; other messages are software.  A tag mismatch is handled as the
+ * kernel's; a full queue pair sends the message to software (no error).
  */
 #include <errno.h>
 #include <limits.h>
@@ -61,6 +72,7 @@
 #include "../src/backend/afalg/aead.h"
 #include "../src/backend/afalg/session.h"
 #include "../src/backend/afalg/uring.h"
+#include "../src/backend/dpdk/dpdk.h"
 #include "../src/core/error.h"
 #include "../src/core/log.h"
 #include "prov.h"
@@ -70,6 +82,7 @@
 #define KAC_GCM_EXPLICIT_IV 8  /* EVP_GCM_TLS_EXPLICIT_IV_LEN */
 #define KAC_GCM_MAX_IV 128     /* the default provider's GCM IV limit */
 #define KAC_AAD_HOLD_MAX KAC_AFALG_AEAD_MAX /* longer AAD: the message is software */
+#define KAC_DPDK_AEAD_AAD 256  /* the most AAD kac_dpdk_aead() takes */
 
 enum kac_msg {
     KAC_MSG_FRESH,     /* nothing of the message seen yet (AAD may be buffered) */
@@ -94,6 +107,9 @@ struct kac_actx {
     int finished;          /* final done: data needs a new IV */
     int ccm_iv_set;        /* CCM: IV usable (cleared after a message, as OpenSSL) */
     size_t ccm_m;          /* CCM tag length M */
+    /* CCM: M, nonce length and direction when the key was set (OpenSSL keeps them) */
+    size_t ccm_key_m, ccm_key_ivlen;
+    int ccm_key_enc;
 
     /* Decrypt: expected tag (set before the data for offload). */
     unsigned char tag[KAC_TAG_MAX];
@@ -126,6 +142,12 @@ struct kac_actx {
     struct kac_afalg_sess sess;
     unsigned sess_authsize;
     struct kac_ureq req;   /* the session's request (one in flight per context) */
+
+    struct kac_dpdk_sess *dsess; /* DPDK session, made at the first DPDK message */
+    struct {                     /* the parameters a DPDK session was refused for */
+        int set, enc, err;
+        unsigned ivlen, taglen, aadlen;
+    } dfail;
 };
 
 static OSSL_FUNC_cipher_freectx_fn kac_aead_freectx;
@@ -156,6 +178,9 @@ static void *actx_new(void *provctx, enum kac_alg_id id)
     c->keylen = c->alg->keylen;
     c->ivlen = c->alg->ivlen;
     c->ccm_m = c->alg->outlen;
+    c->ccm_key_m = c->ccm_m;
+    c->ccm_key_ivlen = c->ivlen;
+    c->ccm_key_enc = 1;
     kac_afalg_sess_init(&c->sess);
     /* The software context exists from the start so its parameters answer before init. */
     c->sw = EVP_CIPHER_CTX_new();
@@ -175,6 +200,7 @@ static void kac_aead_freectx(void *vctx)
         return;
     kac_uq_quiesce(&c->req);
     kac_afalg_sess_close(&c->sess);
+    kac_dpdk_sess_free(c->dsess);
     EVP_CIPHER_CTX_free(c->sw);
     OPENSSL_clear_free(c->aad, c->aadcap);
     OPENSSL_clear_free(c->copy, c->copycap);
@@ -202,6 +228,7 @@ static void *kac_aead_dupctx(void *vctx)
     kac_afalg_sess_init(&c->sess); /* the copy opens its own socket */
     memset(&c->req, 0, sizeof(c->req));
     c->sess_authsize = 0;
+    c->dsess = NULL; /* and makes its own DPDK session (the refused parameters stay refused) */
     c->aad = dup_buf(src->aad, src->aadcap);
     c->copy = dup_buf(src->copy, src->copycap);
     c->sw = EVP_CIPHER_CTX_new();
@@ -296,11 +323,24 @@ static int aead_init(void *vctx, const unsigned char *key, size_t keylen,
         }
     }
     if (key != NULL) {
-        if (c->key_set && CRYPTO_memcmp(key, c->key, keylen) != 0)
+        if (c->key_set && CRYPTO_memcmp(key, c->key, keylen) != 0) {
             kac_afalg_sess_close(&c->sess);
+            kac_dpdk_sess_free(c->dsess);
+            c->dsess = NULL;
+            c->dfail.set = 0; /* a new key may get a session where the old one did not */
+        }
         memcpy(c->key, key, keylen);
         c->keylen = keylen;
         c->key_set = 1;
+        if (c->alg->mode == KAC_MODE_CCM) {
+            /*
+             * OpenSSL's CCM takes M, L and the direction of its AES-NI stream
+             * function into its state with the key, not later
+             */
+            c->ccm_key_m = c->ccm_m;
+            c->ccm_key_ivlen = sw_ivlen(c);
+            c->ccm_key_enc = c->enc;
+        }
     }
     return kac_aead_set_ctx_params(c, params);
 }
@@ -459,6 +499,141 @@ static int kernel_op(struct kac_actx *c, const unsigned char *kiv, size_t kivlen
     return r;
 }
 
+/* ---- DPDK ------------------------------------------------------------ */
+
+/*
+ * Can a DPDK op take this message?  Within what the default provider
+ * accepts: CCM nonces of 7 to 13 bytes with M in 4..16 (even), GCM and
+ * ChaCha20-Poly1305 12-byte nonces (the length every cryptodev offers; GCM's
+ * other lengths hash the IV, which few devices do), ChaCha20-Poly1305 full
+ * 16-byte tags.  Whether the device takes the rest (GCM tag truncation, CCM
+ * key sizes, AAD lengths) its session creation decides.
+ */
+static int dpdk_params(const struct kac_actx *c, size_t noncelen, size_t taglen, size_t aadlen,
+                       size_t len)
+{
+    if (len == 0 || len > KAC_DPDK_MAX_OP || aadlen > KAC_DPDK_AEAD_AAD || taglen == 0
+        || taglen > KAC_TAG_MAX)
+        return 0;
+    switch (c->alg->mode) {
+    case KAC_MODE_GCM:
+        return noncelen == 12;
+    case KAC_MODE_CHACHAPOLY:
+        return noncelen == 12 && taglen == KAC_TAG_MAX;
+    case KAC_MODE_CCM:
+        return noncelen >= 7 && noncelen <= 13 && taglen >= 4 && taglen % 2 == 0;
+    default:
+        return 0;
+    }
+}
+
+/*
+ * The context's DPDK session for these parameters: the current one when it
+ * matches, else a new one.  NULL with *err when none can be had; *fresh
+ * tells a new refusal from one remembered (a refusal is not asked again
+ * until the key changes).
+ */
+static struct kac_dpdk_sess *dpdk_session(struct kac_actx *c, unsigned ivlen, unsigned taglen,
+                                          unsigned aadlen, int *err, int *fresh)
+{
+    *fresh = 0;
+    if (c->dsess != NULL && kac_dpdk_sess_matches(c->dsess, c->enc, ivlen, taglen, aadlen))
+        return c->dsess;
+    kac_dpdk_sess_free(c->dsess);
+    c->dsess = NULL;
+    if (c->dfail.set && c->dfail.enc == c->enc && c->dfail.ivlen == ivlen
+        && c->dfail.taglen == taglen && c->dfail.aadlen == aadlen) {
+        *err = c->dfail.err;
+        return NULL;
+    }
+    *fresh = 1;
+    c->dsess = kac_dpdk_sess_new(c->alg, c->enc, c->key, c->keylen, ivlen, taglen, aadlen, err);
+    if (c->dsess == NULL) {
+        if (*err == 0)
+            *err = EIO;
+        c->dfail.set = 1;
+        c->dfail.enc = c->enc;
+        c->dfail.err = *err;
+        c->dfail.ivlen = ivlen;
+        c->dfail.taglen = taglen;
+        c->dfail.aadlen = aadlen;
+    }
+    return c->dsess;
+}
+
+/*
+ * One DPDK op, as kernel_op: 0 done, -EBADMSG a decrypt's tag mismatch
+ * (out wiped), another -errno when DPDK could not do it (*why says how to
+ * count the software retry).  in must not overlap out.
+ */
+static int dpdk_op(struct kac_actx *c, const unsigned char *nonce, size_t noncelen,
+                   const unsigned char *aad, size_t aadlen, const unsigned char *in, size_t len,
+                   unsigned char *tag, size_t taglen, unsigned char *out, enum kac_why *why)
+{
+    struct kac_dpdk_sess *s;
+    int err = 0, fresh, r;
+
+    s = dpdk_session(c, (unsigned)noncelen, (unsigned)taglen, (unsigned)aadlen, &err, &fresh);
+    if (s == NULL) {
+        /* ENOTSUP: parameters the device does not take (not a failure) */
+        *why = err == ENOTSUP ? KAC_WHY_PARAMS : KAC_WHY_SESSION;
+        if (fresh) {
+            if (err != ENOTSUP)
+                kac_stats_error(c->alg->id);
+            KAC_DBG("%s: no DPDK session for nonce %zu, tag %zu, AAD %zu bytes (%s): software "
+                    "for these until the key changes", c->alg->name, noncelen, taglen, aadlen,
+                    strerror(err));
+        }
+        return -err;
+    }
+    r = kac_dpdk_aead(s, nonce, aad, aadlen, in, out, len, tag);
+    if (r == KAC_DPDK_FULL) {
+        *why = KAC_WHY_QUEUE_FULL; /* bounded in flight: software, no error */
+        return -EAGAIN;
+    }
+    if (r == 0 || (r == -EBADMSG && !c->enc)) {
+        kac_stats_offload_to(c->alg->id, KAC_BACKEND_DPDK, aadlen + len);
+        return r;
+    }
+    *why = KAC_WHY_OP_ERROR;
+    kac_stats_error(c->alg->id);
+    KAC_DBG("%s: DPDK op failed (%s): software", c->alg->name, strerror(r < 0 ? -r : EIO));
+    return r < 0 && r != -EBADMSG ? r : -EIO; /* an encryption has no tag to mismatch */
+}
+
+/*
+ * One message through backend (enum kac_backend_id) with the AEAD nonce as
+ * the caller set it; the input must not overlap out (callers pass the kept
+ * copy).  Returns as kernel_op.
+ */
+static int backend_op(struct kac_actx *c, int backend, const unsigned char *nonce,
+                      size_t noncelen, const unsigned char *aad, size_t aadlen,
+                      const unsigned char *in, size_t len, unsigned char *tag, size_t taglen,
+                      unsigned char *out, enum kac_why *why)
+{
+    unsigned char kiv[16];
+    size_t kivlen;
+
+    if (backend == KAC_BACKEND_DPDK)
+        return dpdk_op(c, nonce, noncelen, aad, aadlen, in, len, tag, taglen, out, why);
+    kivlen = kernel_iv(c, nonce, noncelen, kiv);
+    return kernel_op(c, kiv, kivlen, aad, aadlen, in, len, tag, taglen, out, why);
+}
+
+/* 1 when backend can take a message of this shape (else software, KAC_WHY_PARAMS). */
+static int backend_takes(const struct kac_actx *c, int backend, size_t noncelen, size_t taglen,
+                         size_t aadlen, size_t len)
+{
+    unsigned char kiv[16];
+
+    if (backend == KAC_BACKEND_DPDK)
+        return dpdk_params(c, noncelen, taglen, aadlen, len);
+    return backend == KAC_BACKEND_AFALG && kernel_iv(c, c->iv, noncelen, kiv) != 0
+           && kernel_taglen(c, taglen) && aadlen + len + taglen <= KAC_AFALG_AEAD_MAX;
+}
+
+/* ---- the message's path ------------------------------------------------ */
+
 static int keep_copy(struct kac_actx *c, const unsigned char *in, size_t len)
 {
     if (!grow(&c->copy, &c->copycap, len > 0 ? len : 1))
@@ -477,38 +652,49 @@ static void tag_mismatch(struct kac_actx *c, unsigned char *out, size_t len)
 }
 
 /*
- * The message's path at its first data update (or final for AAD-only): 1 to
- * offload, else 0 with *why.
+ * The message's path at its first data update (or final for AAD-only): the
+ * backend to offload to (enum kac_backend_id), else KAC_ROUTE_SOFTWARE with
+ * *why.
  */
 static int want_offload(struct kac_actx *c, size_t len, enum kac_why *why, size_t *taglen)
 {
     size_t t = c->enc ? (c->alg->mode == KAC_MODE_CCM ? c->ccm_m : KAC_TAG_MAX) : c->taglen;
-    unsigned char kiv[16];
+    int backend;
 
     *why = KAC_WHY_PARAMS;
     if (c->state != KAC_MSG_FRESH || !c->key_set || !c->iv_ok
-        || kernel_iv(c, c->iv, c->ivlen, kiv) == 0 || !kernel_taglen(c, t)
-        || (!c->enc && (!c->tag_set || c->tag_first_streams)) || (!c->enc && c->aadlen + len == 0)
-        || c->aadlen + len + t > KAC_AFALG_AEAD_MAX)
-        return 0;
-    if (c->alg->mode == KAC_MODE_CCM && (!c->ccm_iv_set || (c->ccm_len_pending && c->ccm_len != len)
-                                         || (!c->enc && c->taglen != c->ccm_m)))
-        return 0;
-    if (!kac_route(&c->prov->router, c->alg->id, c->aadlen + len, why))
-        return 0;
+        || (!c->enc && (!c->tag_set || c->tag_first_streams)) || (!c->enc && c->aadlen + len == 0))
+        return KAC_ROUTE_SOFTWARE;
+    /*
+     * CCM: OpenSSL computes with the tag length, nonce length and direction
+     * the context had when its key was set; a message after a change of one
+     * of them (without a new key) gets OpenSSL's own, unusual, result: only
+     * software gives its bytes.
+     */
+    if (c->alg->mode == KAC_MODE_CCM
+        && (!c->ccm_iv_set || (c->ccm_len_pending && c->ccm_len != len)
+            || (!c->enc && c->taglen != c->ccm_m) || c->ccm_m != c->ccm_key_m
+            || c->ivlen != c->ccm_key_ivlen || c->enc != c->ccm_key_enc))
+        return KAC_ROUTE_SOFTWARE;
+    backend = kac_route_pick(&c->prov->router, c->alg->id, c->aadlen + len, why);
+    if (backend == KAC_ROUTE_SOFTWARE)
+        return KAC_ROUTE_SOFTWARE;
+    if (!backend_takes(c, backend, c->ivlen, t, c->aadlen, len)) {
+        *why = KAC_WHY_PARAMS;
+        return KAC_ROUTE_SOFTWARE;
+    }
     *taglen = t;
-    return 1;
+    return backend;
 }
 
 /*
- * Runs a whole non-TLS message (buffered AAD + in) in the kernel.  Returns 1
- * done, 0 failed (error raised), -1 not done: continue in software.
+ * Runs a whole non-TLS message (buffered AAD + in) through backend.  Returns
+ * 1 done, 0 failed (error raised), -1 not done: continue in software.
  */
-static int offload_msg(struct kac_actx *c, unsigned char *out, const unsigned char *in,
-                       size_t len, size_t taglen, enum kac_why *why)
+static int offload_msg(struct kac_actx *c, int backend, unsigned char *out,
+                       const unsigned char *in, size_t len, size_t taglen, enum kac_why *why)
 {
-    unsigned char kiv[16], tag[KAC_TAG_MAX];
-    size_t kivlen = kernel_iv(c, c->iv, c->ivlen, kiv);
+    unsigned char tag[KAC_TAG_MAX];
     int r;
 
     if (!keep_copy(c, in, len)) {
@@ -517,17 +703,18 @@ static int offload_msg(struct kac_actx *c, unsigned char *out, const unsigned ch
     }
     if (!c->enc)
         memcpy(tag, c->tag, taglen);
-    r = kernel_op(c, kiv, kivlen, c->aad, c->aadlen, c->copy, len, tag, taglen, out, why);
+    r = backend_op(c, backend, c->iv, c->ivlen, c->aad, c->aadlen, c->copy, len, tag, taglen,
+                   out, why);
     if (r == -EBADMSG && c->alg->mode == KAC_MODE_CCM) {
         tag_mismatch(c, out, len);
         c->copylen = 0;
         c->state = KAC_MSG_FAILED;
         return 0;
     }
+    if (r < 0 && len > 0 && in < out + len && out < in + len)
+        memmove(out + (in - out), c->copy, len); /* in place: the input back, for software */
     if (r == -EBADMSG) {
         /* Not final for a stream (see the top of this file): redo in software. */
-        if (out == in)
-            memcpy(out, c->copy, len);
         c->redone = 1;
         *why = KAC_WHY_PARAMS;
         KAC_DBG("%s: tag mismatch over the first update: redone in software, final decides",
@@ -586,14 +773,16 @@ static int tls_gcm(struct kac_actx *c, unsigned char *out, size_t *outl,
     unsigned char aad[KAC_TLS_AAD_LEN], kiv[12], tag[KAC_TAG_MAX];
     size_t plen, alen;
     enum kac_why why;
-    int r;
+    int r, backend;
 
-    if (out != in || inl < KAC_GCM_EXPLICIT_IV + KAC_TAG_MAX || !c->gcm_ivgen
-        || c->ivlen != 12 || inl - KAC_GCM_EXPLICIT_IV + KAC_TLS_AAD_LEN > KAC_AFALG_AEAD_MAX)
+    if (out != in || inl < KAC_GCM_EXPLICIT_IV + KAC_TAG_MAX || !c->gcm_ivgen || c->ivlen != 12)
         return sw_tls_record(c, out, outl, in, inl, KAC_WHY_PARAMS);
     plen = inl - KAC_GCM_EXPLICIT_IV - KAC_TAG_MAX;
-    if (!kac_route(&c->prov->router, c->alg->id, plen, &why))
+    backend = kac_route_pick(&c->prov->router, c->alg->id, plen, &why);
+    if (backend == KAC_ROUTE_SOFTWARE)
         return sw_tls_record(c, out, outl, in, inl, why);
+    if (!backend_takes(c, backend, 12, KAC_TAG_MAX, KAC_TLS_AAD_LEN, plen))
+        return sw_tls_record(c, out, outl, in, inl, KAC_WHY_PARAMS);
     memcpy(aad, c->tls_aad, sizeof(aad));
     alen = (size_t)aad[11] << 8 | aad[12];
     if (alen < KAC_GCM_EXPLICIT_IV + (c->enc ? 0 : KAC_TAG_MAX))
@@ -621,8 +810,8 @@ static int tls_gcm(struct kac_actx *c, unsigned char *out, size_t *outl,
     c->iv_ok = 0; /* the software context's IV moved: plain messages need a new IV */
     if (!c->enc)
         memcpy(tag, in + KAC_GCM_EXPLICIT_IV + plen, KAC_TAG_MAX);
-    r = kernel_op(c, kiv, 12, aad, sizeof(aad), c->copy, plen, tag, KAC_TAG_MAX,
-                  out + KAC_GCM_EXPLICIT_IV, &why);
+    r = backend_op(c, backend, kiv, 12, aad, sizeof(aad), c->copy, plen, tag, KAC_TAG_MAX,
+                   out + KAC_GCM_EXPLICIT_IV, &why);
     c->tls_aad_set = 0;
     if (r == -EBADMSG) {
         tag_mismatch(c, out + KAC_GCM_EXPLICIT_IV, plen);
@@ -655,7 +844,7 @@ static int tls_chacha(struct kac_actx *c, unsigned char *out, size_t *outl,
     unsigned char aad[KAC_TLS_AAD_LEN], kiv[12], tag[KAC_TAG_MAX];
     size_t plen, i;
     enum kac_why why;
-    int r;
+    int r, backend;
 
     memcpy(aad, c->tls_aad, sizeof(aad));
     plen = (size_t)aad[11] << 8 | aad[12];
@@ -666,11 +855,13 @@ static int tls_chacha(struct kac_actx *c, unsigned char *out, size_t *outl,
         aad[11] = (unsigned char)(plen >> 8);
         aad[12] = (unsigned char)plen;
     }
-    if (out == NULL || in == NULL || inl != plen + KAC_TAG_MAX || !c->cp_nonce_set
-        || inl + KAC_TLS_AAD_LEN > KAC_AFALG_AEAD_MAX)
+    if (out == NULL || in == NULL || inl != plen + KAC_TAG_MAX || !c->cp_nonce_set)
         return sw_tls_record(c, out, outl, in, inl, KAC_WHY_PARAMS);
-    if (!kac_route(&c->prov->router, c->alg->id, plen, &why))
+    backend = kac_route_pick(&c->prov->router, c->alg->id, plen, &why);
+    if (backend == KAC_ROUTE_SOFTWARE)
         return sw_tls_record(c, out, outl, in, inl, why);
+    if (!backend_takes(c, backend, 12, KAC_TAG_MAX, KAC_TLS_AAD_LEN, plen))
+        return sw_tls_record(c, out, outl, in, inl, KAC_WHY_PARAMS);
     memcpy(kiv, c->cp_nonce, sizeof(kiv));
     for (i = 0; i < 8; i++)
         kiv[4 + i] ^= aad[i];
@@ -678,7 +869,8 @@ static int tls_chacha(struct kac_actx *c, unsigned char *out, size_t *outl,
         return sw_tls_record(c, out, outl, in, inl, KAC_WHY_OP_ERROR);
     if (!c->enc)
         memcpy(tag, in + plen, KAC_TAG_MAX);
-    r = kernel_op(c, kiv, 12, aad, sizeof(aad), c->copy, plen, tag, KAC_TAG_MAX, out, &why);
+    r = backend_op(c, backend, kiv, 12, aad, sizeof(aad), c->copy, plen, tag, KAC_TAG_MAX, out,
+                   &why);
     c->tls_aad_set = 0;
     if (r == -EBADMSG) {
         tag_mismatch(c, out, plen);
@@ -737,6 +929,7 @@ static int data_update(struct kac_actx *c, unsigned char *out, size_t *outl,
 {
     enum kac_why why = KAC_WHY_PARAMS;
     size_t taglen = 0;
+    int backend;
 
     if (c->state == KAC_MSG_SW && c->redone)
         c->tag_first_streams = 1; /* a further update: the redo was a stream's first part */
@@ -754,8 +947,9 @@ static int data_update(struct kac_actx *c, unsigned char *out, size_t *outl,
             ERR_raise_data(ERR_LIB_PROV, PROV_R_TAG_NOT_SET, "CCM: set the tag before the data");
             return 0;
         }
-        if (want_offload(c, inl, &why, &taglen)) {
-            int r = offload_msg(c, out, in, inl, taglen, &why);
+        backend = want_offload(c, inl, &why, &taglen);
+        if (backend != KAC_ROUTE_SOFTWARE) {
+            int r = offload_msg(c, backend, out, in, inl, taglen, &why);
 
             if (r >= 0) {
                 *outl = r ? inl : 0;
@@ -843,7 +1037,7 @@ static int kac_aead_final(void *vctx, unsigned char *out, size_t *outl, size_t o
     struct kac_actx *c = vctx;
     enum kac_why why = KAC_WHY_PARAMS;
     size_t taglen = 0;
-    int ol = 0;
+    int ol = 0, backend;
 
     *outl = 0;
     if (!check_key(c))
@@ -864,9 +1058,9 @@ static int kac_aead_final(void *vctx, unsigned char *out, size_t *outl, size_t o
         return 1;
     }
     if (c->state == KAC_MSG_FRESH && c->alg->mode != KAC_MODE_CCM
-        && want_offload(c, 0, &why, &taglen)) {
+        && (backend = want_offload(c, 0, &why, &taglen)) != KAC_ROUTE_SOFTWARE) {
         /* AAD only (GMAC-style): one kernel operation */
-        int r = offload_msg(c, NULL, NULL, 0, taglen, &why);
+        int r = offload_msg(c, backend, NULL, NULL, 0, taglen, &why);
 
         if (r >= 0) {
             c->finished = 1;

@@ -203,6 +203,25 @@ struct kac_dpdk_sess *kac_dpdk_sess_new(const struct kac_alg *alg, int enc,
         x.aead.iv.length = (uint16_t)ivlen;
         x.aead.digest_length = (uint16_t)taglen;
         x.aead.aad_length = (uint16_t)aadlen;
+        {
+            /*
+             * PMDs may accept a session outside their capabilities and then
+             * compute wrong bytes (crypto_aesni_mb: CCM with AAD over 46
+             * bytes): only what the device advertises.
+             */
+            struct rte_cryptodev_sym_capability_idx idx = { .type = RTE_CRYPTO_SYM_XFORM_AEAD };
+            const struct rte_cryptodev_symmetric_capability *cap;
+
+            idx.algo.aead = x.aead.algo;
+            cap = rte_cryptodev_sym_capability_get(kac_dpdk.devs[d].dev_id, &idx);
+            if (cap == NULL
+                || rte_cryptodev_sym_capability_check_aead(cap, (uint16_t)keylen,
+                                                           (uint16_t)taglen, (uint16_t)aadlen,
+                                                           (uint16_t)ivlen) != 0) {
+                *err = ENOTSUP;
+                return NULL;
+            }
+        }
         break;
     case KAC_KIND_DIGEST:
     case KAC_KIND_MAC:
@@ -605,8 +624,22 @@ int kac_dpdk_cipher(struct kac_dpdk_sess *s, const unsigned char *iv,
 
         for (built = done; n < max && built < len; n++) {
             size_t c = len - built > KAC_DPDK_MAX_OP ? KAC_DPDK_MAX_OP : len - built;
-            struct rte_crypto_op *op = op_new(s, &req, in + built, out + built, c);
+            struct rte_crypto_op *op;
 
+            if (mode == KAC_MODE_CTR) {
+                /*
+                 * PMDs increment only part of the counter block (aesni_mb: the
+                 * low 32 bits): no op may wrap them; the next op carries into
+                 * the upper bits (ctr_add), as OpenSSL's 128-bit counter does.
+                 */
+                uint64_t left = ((uint64_t)1 << 32)
+                                - ((uint32_t)civ[12] << 24 | (uint32_t)civ[13] << 16
+                                   | (uint32_t)civ[14] << 8 | civ[15]);
+
+                if (c / 16 > left)
+                    c = (size_t)left * 16;
+            }
+            op = op_new(s, &req, in + built, out + built, c);
             if (op == NULL) {
                 r = build_fail(ops, n);
                 goto out;
@@ -655,7 +688,8 @@ int kac_dpdk_aead(struct kac_dpdk_sess *s, const unsigned char *iv,
     p = KAC_DPDK_PRIV(op);
     memset(p->iv, 0, sizeof(p->iv));
     memcpy(p->iv + (s->alg->mode == KAC_MODE_CCM ? 1 : 0), iv, s->ivlen);
-    memcpy(p->aad + aoff, aad, aadlen);
+    if (aadlen > 0) /* aad may be NULL then */
+        memcpy(p->aad + aoff, aad, aadlen);
     op->sym->aead.data.offset = 0;
     op->sym->aead.data.length = (uint32_t)len;
     op->sym->aead.aad.data = p->aad;
