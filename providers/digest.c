@@ -5,14 +5,18 @@
  * shorter message is hashed in software at final.  Once the threshold is
  * reached and a route exists, the buffer goes to an AF_ALG hash socket with
  * MSG_MORE and further updates stream straight to it; final reads the digest.
- * The buffer therefore never holds more than the threshold.
+ * Through DPDK, which hashes whole messages only, the message is buffered
+ * whole (up to one op) and hashed by one op at final.
  *
  * While the buffered data is still in hand, a failed offload falls back to
  * software.  Once it has been handed to the kernel there is no software state
  * to continue from: a later kernel failure is an error, never a wrong digest.
  *
- * The streaming itself is hstream.c's; this file supplies the software
- * EVP_MD_CTX and the parameters.
+ * The message handling itself is hstream.c's; this file supplies the software
+ * EVP_MD_CTX and the parameters.  A context's DPDK session (no key) serves
+ * every message of the context and a copy makes its own; OpenSSL 3.0 makes a
+ * new provider context at every EVP_DigestInit, so a session failure is
+ * remembered per algorithm instead (see hstream.c).
  */
 #include <openssl/core_dispatch.h>
 #include <openssl/core_names.h>
@@ -172,7 +176,8 @@ static int kac_digest_set_ctx_params(void *vctx, const OSSL_PARAM params[])
     if (params == NULL || c->hs.alg->id != KAC_SHA1
         || OSSL_PARAM_locate_const(params, OSSL_DIGEST_PARAM_SSL3_MS) == NULL)
         return 1;
-    if (c->hs.state == KAC_HS_BUF && !kac_hs_to_software(&c->hs, KAC_WHY_PARAMS, NULL, 0))
+    if ((c->hs.state == KAC_HS_BUF || c->hs.state == KAC_HS_DPDK)
+        && !kac_hs_to_software(&c->hs, KAC_WHY_PARAMS, NULL, 0))
         return 0;
     if (c->hs.state != KAC_HS_SW) {
         KAC_ERR(KAC_R_INVALID_PARAMETER, "%s: %s needs the message in software",

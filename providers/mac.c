@@ -9,9 +9,17 @@
  * A message follows the digests' policy (see digest.c): buffered below the
  * offload threshold and computed in software at final; at the threshold, with
  * a route for the variant ("hmac(<digest>)" from the digest, "cmac(aes)" from
- * the AES key length), streamed to a keyed AF_ALG hash socket.  A failure
- * while the buffered data is in hand falls back to software; a kernel failure
- * after that is an error.  The streaming itself is hstream.c's.
+ * the AES key length), streamed to a keyed AF_ALG hash socket, or buffered
+ * whole for one DPDK op at final.  A failure while the buffered data is in
+ * hand falls back to software; a kernel failure after that is an error.  The
+ * message handling itself is hstream.c's.
+ *
+ * The offload key is the one HMAC itself uses (RFC 2104 section 2): a key
+ * longer than the digest's block size is replaced by its digest, so a backend
+ * never gets more than a block (DPDK PMDs advertise HMAC keys up to the block
+ * size) and the MAC is the same by definition.  The AF_ALG socket and the
+ * DPDK session are made once per key and reused by every message until the
+ * key or the variant changes; a copy (dupctx) makes its own.
  */
 #include <string.h>
 
@@ -36,6 +44,8 @@ struct kac_mctx {
     unsigned char *key;
     size_t keylen;
     int key_set;
+    unsigned char okey[EVP_MAX_MD_SIZE]; /* HMAC key longer than a block: its digest */
+    size_t okeylen;                      /* 0: the offload key is key itself */
     int tls;                 /* HMAC tls-data-size > 0: TLS records, software */
 };
 
@@ -149,6 +159,43 @@ static const struct kac_alg *variant(const struct kac_mctx *c)
     return kac_alg_cmac_for(c->keylen);
 }
 
+/* The key handed to the offload backends (see the top of this file). */
+static const unsigned char *offload_key(const struct kac_mctx *c, size_t *len)
+{
+    if (c->okeylen > 0) {
+        *len = c->okeylen;
+        return c->okey;
+    }
+    *len = c->keylen;
+    return c->key;
+}
+
+/* An HMAC key longer than the digest's block size is hashed first, as HMAC does. */
+static void set_okey(struct kac_mctx *c)
+{
+    const struct kac_alg *a = c->hs.alg, *d;
+    EVP_MD *md = NULL;
+    unsigned int n = 0;
+    int ok;
+
+    OPENSSL_cleanse(c->okey, sizeof(c->okey));
+    c->okeylen = 0;
+    if (a == NULL || a->mode != KAC_MODE_HMAC || c->keylen <= a->blocksize)
+        return;
+    d = kac_alg_by_name(c->name);
+    ERR_set_mark(); /* a failure here only means software for this key */
+    ok = d != NULL && (md = EVP_MD_fetch(c->hs.prov->swctx, d->name, NULL)) != NULL
+         && EVP_Digest(c->key, c->keylen, c->okey, &n, md, NULL) && n == a->outlen;
+    EVP_MD_free(md);
+    ERR_pop_to_mark();
+    if (!ok) {
+        OPENSSL_cleanse(c->okey, sizeof(c->okey));
+        c->hs.alg = NULL; /* no offload key: this key's messages stay in software */
+        return;
+    }
+    c->okeylen = n;
+}
+
 /* A new key (as the software context applies it: with the current digest / cipher). */
 static int set_key(struct kac_mctx *c, const unsigned char *key, size_t keylen)
 {
@@ -169,8 +216,10 @@ static int set_key(struct kac_mctx *c, const unsigned char *key, size_t keylen)
     }
     c->key_set = 1;
     c->hs.alg = variant(c);
-    if (!same || old != c->hs.alg)
-        kac_afalg_sess_close(&c->hs.sess);
+    if (!same || old != c->hs.alg) {
+        kac_hs_rekey(&c->hs); /* the same key keeps its socket and DPDK session */
+        set_okey(c);
+    }
     return 1;
 }
 
@@ -245,37 +294,49 @@ static int never_offload(const struct kac_mctx *c, enum kac_why *why)
         return 1;
     }
     *why = KAC_WHY_PARAMS;
-    return a == NULL || c->tls || c->keylen == 0 || c->keylen > KAC_AFALG_HASH_MAX_KEY;
+    return a == NULL || c->tls || c->keylen == 0
+           || (c->okeylen > 0 ? c->okeylen : c->keylen) > KAC_AFALG_HASH_MAX_KEY;
+}
+
+/* The whole message so far is in kaccel's buffer (nothing handed to a backend). */
+static int in_hand(const struct kac_mctx *c)
+{
+    return c->hs.state == KAC_HS_BUF || c->hs.state == KAC_HS_DPDK;
 }
 
 static int kac_mac_update(void *vctx, const unsigned char *in, size_t inl)
 {
     struct kac_mctx *c = vctx;
+    const unsigned char *key;
+    size_t keylen;
     enum kac_why why;
 
     if (!check_state(c))
         return 0;
-    if (c->hs.state == KAC_HS_BUF && never_offload(c, &why)) {
+    if (in_hand(c) && never_offload(c, &why)) {
         /* straight to software: TLS-mode HMAC gives meaning to each update */
         c->hs.total += inl;
         if (!kac_hs_to_software(&c->hs, why, NULL, 0))
             return 0;
         return EVP_MAC_update(c->sw, in, inl);
     }
-    return kac_hs_update(&c->hs, in, inl, c->key, c->keylen);
+    key = offload_key(c, &keylen);
+    return kac_hs_update(&c->hs, in, inl, key, keylen);
 }
 
 static int kac_mac_final(void *vctx, unsigned char *out, size_t *outl, size_t outsize)
 {
     struct kac_mctx *c = vctx;
+    const unsigned char *key;
+    size_t keylen;
     enum kac_why why;
 
     if (!check_state(c))
         return 0;
-    if (c->hs.state == KAC_HS_BUF && never_offload(c, &why)
-        && !kac_hs_to_software(&c->hs, why, NULL, 0))
+    if (in_hand(c) && never_offload(c, &why) && !kac_hs_to_software(&c->hs, why, NULL, 0))
         return 0;
-    return kac_hs_final(&c->hs, out, outl, outsize, c->key, c->keylen);
+    key = offload_key(c, &keylen);
+    return kac_hs_final(&c->hs, out, outl, outsize, key, keylen);
 }
 
 static int kac_mac_get_ctx_params(void *vctx, OSSL_PARAM params[])

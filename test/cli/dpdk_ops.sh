@@ -87,15 +87,22 @@ expect_dpdk "dgst sha256 (20000 bytes) went through DPDK" "$TMP/s.dgst" SHA2-256
 # 3. openssl speed with ASYNC jobs: the jobs pause after enqueueing and are
 #    dequeued together.
 # (-propquery before -evp: speed fetches the cipher while parsing -evp.)
-kstats "$TMP/s.speed" $OSSL speed -elapsed -seconds 1 $K -evp aes-128-cbc -bytes 16384 \
-    -async_jobs 8 && ok "speed -async_jobs 8: exit 0" || { not_ok "speed -async_jobs 8 failed"; cat "$TMP/s.speed"; }
-expect_grep "speed reports a rate" "$TMP/s.speed" "^AES-128-CBC  *[0-9]*[1-9][0-9.]*k"
-expect_dpdk "speed aes-128-cbc went through DPDK" "$TMP/s.speed" AES-128-CBC
-if awk '/^dpdk: / { for (i = 1; i < NF; i++) if ($(i + 1) == "job" && $i > 0) f = 1 }
-        END { exit !f }' "$TMP/s.speed"; then
-    ok "speed: ASYNC jobs paused on DPDK"
+if [ -n "${KACCEL_OPENSSL_PRELOAD:-}" ]; then
+    # The openssl binary is not instrumented: its ASYNC fibres switch stacks
+    # without ASan's annotations, which ASan reports as a bad free.  The
+    # instrumented async tests (test/dpdk) cover this path under ASan.
+    echo "# speed -async_jobs: not run in the sanitizer build"
 else
-    not_ok "speed: no job pauses on DPDK"; cat "$TMP/s.speed"
+    kstats "$TMP/s.speed" $OSSL speed -elapsed -seconds 1 $K -evp aes-128-cbc -bytes 16384 \
+        -async_jobs 8 && ok "speed -async_jobs 8: exit 0" || { not_ok "speed -async_jobs 8 failed"; cat "$TMP/s.speed"; }
+    expect_grep "speed reports a rate" "$TMP/s.speed" "^AES-128-CBC  *[0-9]*[1-9][0-9.]*k"
+    expect_dpdk "speed aes-128-cbc went through DPDK" "$TMP/s.speed" AES-128-CBC
+    if awk '/^dpdk: / { for (i = 1; i < NF; i++) if ($(i + 1) == "job" && $i > 0) f = 1 }
+            END { exit !f }' "$TMP/s.speed"; then
+        ok "speed: ASYNC jobs paused on DPDK"
+    else
+        not_ok "speed: no job pauses on DPDK"; cat "$TMP/s.speed"
+    fi
 fi
 
 # 4. KACCEL_STATS: the raw counters carry the dpdk fields and the dpdk line.
