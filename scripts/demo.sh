@@ -1,36 +1,59 @@
 #!/usr/bin/env bash
-# kaccel's main job at this stage: build, then show on Debian's own kernel (in a
-# qemu guest with a virtio-crypto accelerator) which kernel drivers back the
-# algorithms kaccel offloads, and encrypt through the accelerator, checking
-# every byte against OpenSSL.
+# kaccel's main job: show what offload buys on this machine.  Installs what it
+# needs, builds, then measures side by side against OpenSSL's software path:
+#  - on the host, the DPDK backend (crypto_aesni_mb, direct queue access);
+#  - in a qemu guest running Debian's kernel with a virtio-crypto device, the
+#    AF_ALG backend next to OpenSSL's afalg engine and a raw io_uring loop.
+# Prints the tables (medians, ratios to software measured in the same run)
+# and where the CSV/JSON files and plots are.  About 5-10 minutes.
 #
-#   scripts/demo.sh [--no-deps]
+#   scripts/demo.sh [--no-deps] [--host-only]
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 BUILD=${KACCEL_BUILD:-build}
-[ "${1:-}" = "--no-deps" ] || scripts/deps.sh
+DEPS=1 HOST_ONLY=0
+for a in "$@"; do
+    case $a in
+        --no-deps) DEPS=0 ;;
+        --host-only) HOST_ONLY=1 ;;
+        *) echo "usage: $0 [--no-deps] [--host-only]" >&2; exit 2 ;;
+    esac
+done
+[ "$DEPS" = 0 ] || scripts/deps.sh
 
 echo "=== build"
 cmake -S . -B "$BUILD" >/dev/null
 cmake --build "$BUILD" -j "$(nproc)" >/dev/null
-echo "built $BUILD/providers/kaccel.so and $BUILD/src/kaccel"
+echo "built $BUILD/providers/kaccel.so, $BUILD/src/kaccel and the benchmark programs"
+OUT=benchmarks/out/demo
+mkdir -p "$OUT"
 
-echo
-echo "=== this machine"
-OPENSSL_MODULES=$PWD/$BUILD/providers OPENSSL_CONF=$PWD/examples/openssl.cnf \
-    "$BUILD/src/kaccel" info
+if [ -x "$BUILD/benchmarks/raw_dpdk" ]; then
+    echo
+    echo "=== this machine: the DPDK backend (crypto_aesni_mb PMD, direct queue access)"
+    benchmarks/kaccel-bench --quick --backend dpdk --build "$BUILD" --out "$OUT/dpdk"
+    echo
+    echo "--- where each algorithm goes with that configuration"
+    OPENSSL_MODULES=$PWD/$BUILD/providers OPENSSL_CONF=$PWD/$OUT/dpdk/kaccel.cnf \
+        "$BUILD/src/kaccel" info | sed -n '/^DPDK/,$p' | grep -E '^DPDK|^  [a-z]|^    |^routing|dpdk:' \
+        | head -40
+else
+    echo
+    echo "=== this machine: kaccel was built without libdpdk: no DPDK backend"
+fi
 
+if [ "$HOST_ONLY" = 0 ]; then
+    echo
+    echo "=== Debian's kernel in a qemu guest with a virtio-crypto device: the AF_ALG backend"
+    test/vm/run --prepare >/dev/null
+    test/vm/run env OPENSSL_MODULES="$PWD/$BUILD/providers" \
+        OPENSSL_CONF="$PWD/examples/openssl.cnf" sh -c "
+            '$BUILD/src/kaccel' selftest --bytes 4096 &&
+            echo &&
+            benchmarks/kaccel-bench --quick --backend afalg --build '$BUILD' \
+                --sizes 4096,16384 --out '$OUT/afalg'
+        "
+fi
 echo
-echo "=== Debian's kernel in a qemu guest with a virtio-crypto device"
-test/vm/run --prepare >/dev/null
-test/vm/run env OPENSSL_MODULES="$PWD/$BUILD/providers" OPENSSL_CONF="$PWD/examples/openssl.cnf" \
-    sh -c "
-        '$BUILD/src/kaccel' info
-        echo
-        echo '--- AES through the hardware drivers kaccel would bind (4 KiB, checked against OpenSSL)'
-        '$BUILD/src/kaccel' selftest --bytes 4096
-        echo
-        echo '--- the same through every kernel driver, software ones included'
-        '$BUILD/src/kaccel' selftest --any --bytes 4096
-    "
+echo "results: $OUT/*/results.{csv,json}, plots $OUT/*/*.{png,svg}"

@@ -11,6 +11,8 @@ PKGS=(
   libdpdk-dev dpdk
   # tests
   libcmocka-dev libkcapi-dev
+  # benchmarks (kaccel-bench, compare) and their plots
+  python3 strace gnuplot-nox
   # guest rig (test/vm/run)
   qemu-system-x86 busybox-static cpio kmod
 )

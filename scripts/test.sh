@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Runs every kaccel test: installs dependencies, builds a normal tree and an
 # ASan+UBSan tree, runs the host tests in both, then the tests that need a
-# kernel with AF_ALG inside the qemu guest (test/vm/run; ctest label "guest").  Exits non-zero on
-# any failure; inside the guest a skipped AF_ALG test is a failure.
+# kernel with AF_ALG inside the qemu guest (test/vm/run; ctest label "guest"),
+# and the short performance check (benchmarks/ci-perf: ratios to software
+# against the committed baseline).  Exits non-zero on any failure; inside the
+# guest a skipped AF_ALG test is a failure.
 #
-#   scripts/test.sh [--host-only] [--no-deps] [--no-asan]
+#   scripts/test.sh [--host-only] [--no-deps] [--no-asan] [--no-perf]
 #
 # Variables: KACCEL_BUILD (default build), KACCEL_BUILD_ASAN (build-asan),
 # JOBS (parallel build jobs), and test/vm/run's KACCEL_VM_* variables.
@@ -15,13 +17,14 @@ ROOT=$PWD
 BUILD=${KACCEL_BUILD:-build}
 BUILD_ASAN=${KACCEL_BUILD_ASAN:-build-asan}
 JOBS=${JOBS:-$(nproc)}
-HOST_ONLY=0 DEPS=1 ASAN=1
+HOST_ONLY=0 DEPS=1 ASAN=1 PERF=1
 for a in "$@"; do
     case $a in
         --host-only) HOST_ONLY=1 ;;
         --no-deps) DEPS=0 ;;
         --no-asan) ASAN=0 ;;
-        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        --no-perf) PERF=0 ;;
+        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
         *) echo "test.sh: unknown option $a" >&2; exit 2 ;;
     esac
 done
@@ -60,6 +63,12 @@ rc=${PIPESTATUS[0]}
 set -e
 tally "$LOGDIR/host.log"
 [ "$rc" -eq 0 ] || { echo "test.sh: host tests failed" >&2; exit 1; }
+
+if [ "$PERF" = 1 ]; then
+    step "performance check (benchmarks/ci-perf: DPDK ratios against the baseline)"
+    KACCEL_PERF_OUT=$ROOT/$BUILD/ci-perf benchmarks/ci-perf --build "$BUILD" ||
+        { echo "test.sh: performance regression (see above)" >&2; exit 1; }
+fi
 
 if [ "$ASAN" = 1 ]; then
     step "build ($BUILD_ASAN, AddressSanitizer + UndefinedBehaviorSanitizer)"
