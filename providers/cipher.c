@@ -55,6 +55,7 @@ struct kac_cctx {
     struct kac_ureq req;          /* its request (one in flight per context) */
     struct kac_dpdk_sess *dsess;  /* DPDK session (key and direction), made lazily */
     int dsess_failed;             /* its creation failed for this key and direction */
+    int key_enc;                  /* the direction the key was last set for */
     unsigned char *bounce;        /* copy of an in-place chunk's input, allocated once */
 };
 
@@ -197,6 +198,7 @@ static int cipher_init(void *vctx, const unsigned char *key, size_t keylen,
         memcpy(c->key, key, keylen);
         c->keylen = keylen;
         c->key_set = 1;
+        c->key_enc = c->enc;
     }
     c->sw_stale = 0;
     return kac_cipher_set_ctx_params(c, params);
@@ -427,6 +429,13 @@ static int run(struct kac_cctx *c, unsigned char *out, const unsigned char *in, 
     if (len == 0)
         return 1;
     if (c->tls) {
+        why = KAC_WHY_PARAMS;
+    } else if (c->alg->mode != KAC_MODE_CTR && c->enc != c->key_enc) {
+        /*
+         * Re-initialised for the other direction without the key: OpenSSL
+         * keeps the key schedule of the direction the key was set for, and
+         * only its own implementation reproduces what that yields.
+         */
         why = KAC_WHY_PARAMS;
     } else if (c->alg->mode == KAC_MODE_XTS && len > KAC_DPDK_MAX_OP
                && kac_route_pick(&c->prov->router, id, len, &why) == KAC_BACKEND_DPDK) {

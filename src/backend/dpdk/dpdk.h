@@ -11,7 +11,8 @@
  *    process.  A process that inherited a parent's EAL through fork never
  *    touches it: its operations go to the next backend or to software.
  *  - Bring-up leaves the calling thread's CPU affinity, the signal dispositions
- *    and stdout/stderr as they were; EAL logs go to kaccel's debug log.
+ *    and stdout/stderr as they were, failed or not; EAL logs, and what the EAL
+ *    prints itself when it fails, go to kaccel's debug log.
  *  - Devices (kaccel-dpdk-devices) are configured with queue pairs
  *    (kaccel-dpdk-queue-pairs); which algorithms each device serves is read
  *    from its capabilities, never hard-coded.
@@ -20,7 +21,10 @@
  *  - A session per context (key, direction, tag length), created on the device
  *    chosen for the algorithm.
  *  - Each thread takes a queue pair of that device on first use; when threads
- *    outnumber queue pairs, queue pairs are shared under a lock.
+ *    outnumber queue pairs, queue pairs are shared under a lock.  Gets and
+ *    puts on the op, mbuf and session pools are serialized too: DPDK's rings
+ *    make other threads spin while one is preempted inside them, and
+ *    application threads are neither pinned nor as few as the CPUs.
  *  - An operation is split into ops of at most KAC_DPDK_MAX_OP bytes,
  *    enqueued in bursts and dequeued in bursts.  Inside an OpenSSL ASYNC job
  *    the job pauses after enqueueing (its wait fd or callback tells the

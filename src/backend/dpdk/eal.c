@@ -7,12 +7,14 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -162,6 +164,79 @@ static void app_restore(const struct app_state *s)
             sigaction(sig, &s->act[sig], NULL);
         }
     }
+}
+
+/*
+ * rte_eal_init() writes to stdout and stderr itself when it fails (getopt's
+ * complaint, the whole usage text, "EAL: FATAL: ..."), which would land in
+ * the application's output (`openssl enc` writing to stdout...).  While it
+ * runs, descriptors 1 and 2 point at a memory file; what it wrote goes to the
+ * debug log.  The window is the bring-up only; an application thread writing
+ * to 1 or 2 during it would be captured as well.
+ */
+struct quiet {
+    int mem, saved[3];
+};
+
+static void quiet_begin(struct quiet *q)
+{
+    int fd;
+
+    q->mem = memfd_create("kaccel-eal-output", MFD_CLOEXEC);
+    if (q->mem >= 0 && q->mem < 3) { /* 1 or 2 was closed: keep the file above them */
+        int m = fcntl(q->mem, F_DUPFD_CLOEXEC, 3);
+
+        close(q->mem);
+        q->mem = m;
+    }
+    if (q->mem < 0)
+        return;
+    fflush(stdout); /* the application's pending output goes where it was going */
+    fflush(stderr);
+    for (fd = 1; fd <= 2; fd++) {
+        q->saved[fd] = fcntl(fd, F_DUPFD_CLOEXEC, 3); /* -1: it was closed */
+        dup2(q->mem, fd);
+    }
+}
+
+static void quiet_end(struct quiet *q)
+{
+    char line[512];
+    unsigned n = 0;
+    FILE *f;
+    int fd;
+
+    if (q->mem < 0)
+        return;
+    fflush(stdout);
+    fflush(stderr);
+    for (fd = 1; fd <= 2; fd++) {
+        if (q->saved[fd] >= 0) {
+            dup2(q->saved[fd], fd);
+            close(q->saved[fd]);
+        } else {
+            close(fd);
+        }
+    }
+    if (lseek(q->mem, 0, SEEK_SET) != 0 || (f = fdopen(q->mem, "r")) == NULL) {
+        close(q->mem);
+        return;
+    }
+    while (fgets(line, sizeof(line), f) != NULL) {
+        size_t len = strcspn(line, "\r\n");
+
+        if (strncmp(line, "kaccel[", 7) == 0) {
+            /* kaccel's own log (KACCEL_DEBUG=1 logs to stderr): where it was going */
+            if (write(2, line, strlen(line)) < 0)
+                break;
+            continue;
+        }
+        if (len > 0 && n++ < 20)
+            KAC_DBG("dpdk: EAL printed: %.*s", (int)len, line);
+    }
+    if (n > 20)
+        KAC_DBG("dpdk: EAL printed %u more lines", n - 20);
+    fclose(f);
 }
 
 static int has_arg(char **argv, int argc, const char *const *names)
@@ -519,8 +594,12 @@ int kac_dpdk_bring_up(void)
         rte_errno = err;
         ret = -1;
     } else {
+        struct quiet q;
+
         kac_dpdk_in_pmd++;
+        quiet_begin(&q);
         ret = rte_eal_init(argc, argv);
+        quiet_end(&q);
         kac_dpdk_in_pmd--;
     }
     err = rte_errno;

@@ -157,6 +157,16 @@ static struct kac_dqp *thread_qp(struct kac_dthread *t, int d)
 
 /* ---- sessions ---- */
 
+/*
+ * The mempools' rings are not preemption-safe: a thread preempted inside a
+ * multi-producer or multi-consumer ring operation makes every other thread
+ * doing the same operation spin until it runs again.  kaccel's callers are
+ * application threads, not pinned EAL lcores, and may outnumber the CPUs (12
+ * threads on 2 CPUs stalled for minutes): gets and puts go one thread at a
+ * time, behind a lock whose waiters sleep.
+ */
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+
 struct kac_dpdk_sess *kac_dpdk_sess_new(const struct kac_alg *alg, int enc,
                                         const unsigned char *key, size_t keylen,
                                         unsigned ivlen, unsigned taglen, unsigned aadlen,
@@ -252,7 +262,9 @@ struct kac_dpdk_sess *kac_dpdk_sess_new(const struct kac_alg *alg, int enc,
     e = kac_fault(KAC_FAULT_DPDK_SESSION);
     if (e == 0) {
         kac_dpdk_in_pmd++;
+        pthread_mutex_lock(&pool_lock); /* the session pool's ring too */
         s->sess = rte_cryptodev_sym_session_create(kac_dpdk.devs[d].dev_id, &x, kac_dpdk.sess_pool);
+        pthread_mutex_unlock(&pool_lock);
         kac_dpdk_in_pmd--;
         e = s->sess == NULL ? (rte_errno ? rte_errno : ENOMEM) : 0;
     }
@@ -273,7 +285,9 @@ void kac_dpdk_sess_free(struct kac_dpdk_sess *s)
     /* A child never touches its parent's DPDK memory: the session stays there. */
     if (s->gen == kac_fork_gen() && kac_dpdk.state == KAC_DPDK_UP) {
         kac_dpdk_in_pmd++;
+        pthread_mutex_lock(&pool_lock);
         rte_cryptodev_sym_session_free(kac_dpdk.devs[s->dev].dev_id, s->sess);
+        pthread_mutex_unlock(&pool_lock);
         kac_dpdk_in_pmd--;
     }
     free(s);
@@ -308,12 +322,24 @@ static void attach(struct rte_mbuf *m, void *p, size_t len, struct rte_mbuf_ext_
 
 static void op_release(struct rte_crypto_op *op)
 {
+    pthread_mutex_lock(&pool_lock);
     if (op->sym->m_src != NULL)
         rte_pktmbuf_free(op->sym->m_src);
     if (op->sym->m_dst != NULL)
         rte_pktmbuf_free(op->sym->m_dst);
     op->sym->m_src = op->sym->m_dst = NULL;
     rte_crypto_op_free(op);
+    pthread_mutex_unlock(&pool_lock);
+}
+
+static struct rte_mbuf *mbuf_get(void)
+{
+    struct rte_mbuf *m;
+
+    pthread_mutex_lock(&pool_lock);
+    m = rte_pktmbuf_alloc(kac_dpdk.mbuf_pool);
+    pthread_mutex_unlock(&pool_lock);
+    return m;
 }
 
 /*
@@ -330,26 +356,27 @@ static struct rte_crypto_op *op_new(struct kac_dpdk_sess *s, struct kac_dreq *re
 
     if (kac_fault(KAC_FAULT_DPDK_OP_ALLOC) != 0)
         return NULL;
+    pthread_mutex_lock(&pool_lock);
     op = rte_crypto_op_alloc(kac_dpdk.op_pool, RTE_CRYPTO_OP_TYPE_SYMMETRIC);
-    if (op == NULL)
+    m = op != NULL ? rte_pktmbuf_alloc(kac_dpdk.mbuf_pool) : NULL;
+    pthread_mutex_unlock(&pool_lock);
+    if (m == NULL) {
+        if (op != NULL)
+            op_release(op);
         return NULL;
+    }
     p = KAC_DPDK_PRIV(op);
     p->req = req;
     p->out = NULL;
     p->md = NULL;
     p->len = len;
-    m = rte_pktmbuf_alloc(kac_dpdk.mbuf_pool);
-    if (m == NULL) {
-        rte_crypto_op_free(op);
-        return NULL;
-    }
     op->sym->m_src = m;
     op->sym->m_dst = NULL;
     if (dev->zero_copy) {
         if (out == NULL || out == in) {
             attach(m, (void *)in, len, &p->shinfo[0]);
         } else if (dev->oop) {
-            struct rte_mbuf *md = rte_pktmbuf_alloc(kac_dpdk.mbuf_pool);
+            struct rte_mbuf *md = mbuf_get();
 
             if (md == NULL) {
                 op_release(op);
