@@ -50,6 +50,21 @@ struct kac_alg {
 
 extern const struct kac_alg kac_algs[KAC_ALG_COUNT];
 
+/*
+ * A 128-bit big-endian counter block += n blocks, as OpenSSL's CTR and the
+ * kernel's ctr() count (callers split ops where a device counts fewer bits).
+ */
+static inline void kac_ctr128_add(unsigned char ctr[16], size_t n)
+{
+    int i;
+
+    for (i = 15; i >= 0 && n != 0; i--) {
+        n += ctr[i];
+        ctr[i] = (unsigned char)n;
+        n >>= 8;
+    }
+}
+
 /* By canonical name or alias (case-insensitive); NULL when unknown. */
 const struct kac_alg *kac_alg_by_name(const char *name);
 /* The HMAC variant over a digest (by kaccel digest id), or NULL. */

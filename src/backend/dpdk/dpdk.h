@@ -114,7 +114,10 @@ int kac_dpdk_aead(struct kac_dpdk_sess *s, const unsigned char *iv,
 int kac_dpdk_hash(struct kac_dpdk_sess *s, const unsigned char *in, size_t len,
                   unsigned char *md);
 
-/* Process-wide counters and a description for `kaccel info` / stats. */
+/*
+ * Process-wide counters and a description for `kaccel info` / stats (every
+ * field is an unsigned long long: kac_dpdk_stats() copies them as an array).
+ */
 struct kac_dpdk_stats {
     unsigned long long ops, bursts_enq, bursts_deq, burst_max, pauses, full,
         op_errors, qp_shared;

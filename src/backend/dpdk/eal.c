@@ -277,30 +277,23 @@ static int lcores_arg(const struct app_state *s, char *buf, size_t len)
 
 /* ---- devices and capabilities ---- */
 
-static int dev_selected(const char *name, const char *driver)
+/*
+ * Preference rank of a device: its position in kaccel-dpdk-devices (by device
+ * or PMD name); 0 for every device when the list is empty; ~0u when unlisted.
+ */
+static unsigned dev_rank(const char *name, const char *driver)
 {
     unsigned i;
 
     if (kac_dpdk.ndevices == 0)
-        return 1;
+        return 0;
     for (i = 0; i < kac_dpdk.ndevices; i++)
         if (strcmp(kac_dpdk.devices[i], name) == 0 || strcmp(kac_dpdk.devices[i], driver) == 0)
-            return 1;
-    return 0;
-}
-
-/* Preference rank of a device: its position in kaccel-dpdk-devices. */
-static unsigned dev_rank(const struct kac_ddev *d)
-{
-    unsigned i;
-
-    for (i = 0; i < kac_dpdk.ndevices; i++)
-        if (strcmp(kac_dpdk.devices[i], d->name) == 0 || strcmp(kac_dpdk.devices[i], d->driver) == 0)
             return i;
-    return 0;
+    return ~0u;
 }
 
-static int cipher_algo(enum kac_mode m, enum rte_crypto_cipher_algorithm *a)
+int kac_dpdk_cipher_algo(enum kac_mode m, enum rte_crypto_cipher_algorithm *a)
 {
     switch (m) {
     case KAC_MODE_ECB: *a = RTE_CRYPTO_CIPHER_AES_ECB; return 1;
@@ -311,7 +304,7 @@ static int cipher_algo(enum kac_mode m, enum rte_crypto_cipher_algorithm *a)
     }
 }
 
-static int aead_algo(enum kac_mode m, enum rte_crypto_aead_algorithm *a)
+int kac_dpdk_aead_algo(enum kac_mode m, enum rte_crypto_aead_algorithm *a)
 {
     switch (m) {
     case KAC_MODE_GCM: *a = RTE_CRYPTO_AEAD_AES_GCM; return 1;
@@ -321,8 +314,6 @@ static int aead_algo(enum kac_mode m, enum rte_crypto_aead_algorithm *a)
     }
 }
 
-/* The DPDK auth algorithm for a digest or MAC; 0 when DPDK has none. */
-int kac_dpdk_auth_algo(const struct kac_alg *a, enum rte_crypto_auth_algorithm *out);
 int kac_dpdk_auth_algo(const struct kac_alg *a, enum rte_crypto_auth_algorithm *out)
 {
     static const struct { enum kac_alg_id id; enum rte_crypto_auth_algorithm algo; } map[] = {
@@ -365,7 +356,20 @@ static int expressible(const struct kac_alg *a)
     enum rte_crypto_aead_algorithm e;
     enum rte_crypto_auth_algorithm h;
 
-    return cipher_algo(a->mode, &c) || aead_algo(a->mode, &e) || kac_dpdk_auth_algo(a, &h);
+    return kac_dpdk_cipher_algo(a->mode, &c) || kac_dpdk_aead_algo(a->mode, &e) || kac_dpdk_auth_algo(a, &h);
+}
+
+int kac_dpdk_aead_supported(uint8_t dev, enum rte_crypto_aead_algorithm algo, size_t keylen,
+                            unsigned taglen, unsigned aadlen, unsigned ivlen)
+{
+    struct rte_cryptodev_sym_capability_idx idx = { .type = RTE_CRYPTO_SYM_XFORM_AEAD };
+    const struct rte_cryptodev_symmetric_capability *cap;
+
+    idx.algo.aead = algo;
+    cap = rte_cryptodev_sym_capability_get(dev, &idx);
+    return cap != NULL
+           && rte_cryptodev_sym_capability_check_aead(cap, (uint16_t)keylen, (uint16_t)taglen,
+                                                      (uint16_t)aadlen, (uint16_t)ivlen) == 0;
 }
 
 /* 1 when device dev offers alg with kaccel's sizes. */
@@ -378,7 +382,7 @@ static int dev_offers(uint8_t dev, const struct kac_alg *a)
     enum rte_crypto_auth_algorithm h;
 
     memset(&idx, 0, sizeof(idx));
-    if (cipher_algo(a->mode, &c)) {
+    if (kac_dpdk_cipher_algo(a->mode, &c)) {
         idx.type = RTE_CRYPTO_SYM_XFORM_CIPHER;
         idx.algo.cipher = c;
         cap = rte_cryptodev_sym_capability_get(dev, &idx);
@@ -386,16 +390,8 @@ static int dev_offers(uint8_t dev, const struct kac_alg *a)
                && rte_cryptodev_sym_capability_check_cipher(cap, (uint16_t)a->keylen,
                                                             (uint16_t)a->ivlen) == 0;
     }
-    if (aead_algo(a->mode, &e)) {
-        idx.type = RTE_CRYPTO_SYM_XFORM_AEAD;
-        idx.algo.aead = e;
-        cap = rte_cryptodev_sym_capability_get(dev, &idx);
-        /* TLS records: 13 bytes of AAD; the default tag and IV sizes. */
-        return cap != NULL
-               && rte_cryptodev_sym_capability_check_aead(cap, (uint16_t)a->keylen,
-                                                          (uint16_t)a->outlen, 13,
-                                                          (uint16_t)a->ivlen) == 0;
-    }
+    if (kac_dpdk_aead_algo(a->mode, &e)) /* TLS records: 13 bytes of AAD, default sizes */
+        return kac_dpdk_aead_supported(dev, e, a->keylen, a->outlen, 13, a->ivlen);
     if (kac_dpdk_auth_algo(a, &h)) {
         uint16_t keylen = a->kind == KAC_KIND_MAC ? (uint16_t)(a->mode == KAC_MODE_CMAC ? a->keylen : 32) : 0;
 
@@ -437,7 +433,7 @@ static int setup_devices(void)
             continue;
         rte_cryptodev_info_get(id, &info);
         name = rte_cryptodev_name_get(id);
-        if (name == NULL || !dev_selected(name, info.driver_name)) {
+        if (name == NULL || dev_rank(name, info.driver_name ? info.driver_name : "") == ~0u) {
             KAC_DBG("dpdk: device %u (%s) not in kaccel-dpdk-devices", id, name ? name : "?");
             continue;
         }
@@ -535,8 +531,9 @@ static int setup_devices(void)
 
         kac_dpdk.alg_dev[a] = -1;
         for (i = 0; i < kac_dpdk.ndevs; i++)
-            if (dev_offers(kac_dpdk.devs[i].dev_id, &kac_algs[a]) && dev_rank(&kac_dpdk.devs[i]) < rank) {
-                rank = dev_rank(&kac_dpdk.devs[i]);
+            if (dev_offers(kac_dpdk.devs[i].dev_id, &kac_algs[a])
+                && dev_rank(kac_dpdk.devs[i].name, kac_dpdk.devs[i].driver) < rank) {
+                rank = dev_rank(kac_dpdk.devs[i].name, kac_dpdk.devs[i].driver);
                 best = i;
             }
         if (best != ~0u)
@@ -612,6 +609,7 @@ int kac_dpdk_bring_up(void)
     }
     kac_dpdk.pid = getpid();
     kac_dpdk.gen = kac_fork_gen();
+    kac_dpdk.iova_va = rte_eal_iova_mode() == RTE_IOVA_VA;
     kac_dpdk_in_pmd++;
     ret = setup_devices();
     kac_dpdk_in_pmd--;

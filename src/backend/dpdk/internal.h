@@ -60,6 +60,7 @@ struct kac_dpdk_global {
     unsigned ndevs;
     int alg_dev[KAC_ALG_COUNT];       /* index in devs[], -1: none */
     struct rte_mempool *op_pool, *sess_pool, *mbuf_pool;
+    int iova_va;                      /* IOVA is the virtual address (read once at bring-up) */
 };
 
 extern struct kac_dpdk_global kac_dpdk;
@@ -82,6 +83,14 @@ struct kac_dpriv {
 #define KAC_DPDK_IV_OFFSET (sizeof(struct rte_crypto_op) + sizeof(struct rte_crypto_sym_op))
 #define KAC_DPDK_PRIV(op) \
     ((struct kac_dpriv *)((uint8_t *)(op) + KAC_DPDK_IV_OFFSET))
+
+/* kaccel's algorithm as DPDK names it; 0 when DPDK has no such algorithm. */
+int kac_dpdk_cipher_algo(enum kac_mode m, enum rte_crypto_cipher_algorithm *a);
+int kac_dpdk_aead_algo(enum kac_mode m, enum rte_crypto_aead_algorithm *a);
+int kac_dpdk_auth_algo(const struct kac_alg *a, enum rte_crypto_auth_algorithm *out);
+/* 1 when the device advertises an AEAD with these sizes. */
+int kac_dpdk_aead_supported(uint8_t dev, enum rte_crypto_aead_algorithm algo, size_t keylen,
+                            unsigned taglen, unsigned aadlen, unsigned ivlen);
 
 /* Parses the EAL argument string into argv (argv[0] set); returns argc or -1. */
 int kac_dpdk_split_args(const char *s, char **argv, int max, char *store, size_t storelen);

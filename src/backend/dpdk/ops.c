@@ -20,8 +20,6 @@
 #include "core/fork.h"
 #include "core/log.h"
 
-int kac_dpdk_auth_algo(const struct kac_alg *a, enum rte_crypto_auth_algorithm *out);
-
 struct kac_dpdk_sess {
     const struct kac_alg *alg;
     int dev;               /* index in kac_dpdk.devs */
@@ -54,23 +52,19 @@ static pthread_key_t thr_key;
 static pthread_once_t thr_once = PTHREAD_ONCE_INIT;
 static const char kac_dpdk_wait_key;
 
-static struct {
-    unsigned long long ops, bursts_enq, bursts_deq, burst_max, pauses, full, op_errors,
-        qp_shared;
-} st;
+/* Process-wide counters: every field an unsigned long long, updated atomically. */
+static struct kac_dpdk_stats st;
 
 #define ST_ADD(f, n) __atomic_add_fetch(&st.f, (n), __ATOMIC_RELAXED)
 
 void kac_dpdk_stats(struct kac_dpdk_stats *out)
 {
-    out->ops = __atomic_load_n(&st.ops, __ATOMIC_RELAXED);
-    out->bursts_enq = __atomic_load_n(&st.bursts_enq, __ATOMIC_RELAXED);
-    out->bursts_deq = __atomic_load_n(&st.bursts_deq, __ATOMIC_RELAXED);
-    out->burst_max = __atomic_load_n(&st.burst_max, __ATOMIC_RELAXED);
-    out->pauses = __atomic_load_n(&st.pauses, __ATOMIC_RELAXED);
-    out->full = __atomic_load_n(&st.full, __ATOMIC_RELAXED);
-    out->op_errors = __atomic_load_n(&st.op_errors, __ATOMIC_RELAXED);
-    out->qp_shared = __atomic_load_n(&st.qp_shared, __ATOMIC_RELAXED);
+    const unsigned long long *src = (const unsigned long long *)&st;
+    unsigned long long *dst = (unsigned long long *)out;
+    size_t i;
+
+    for (i = 0; i < sizeof(st) / sizeof(*src); i++)
+        dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 }
 
 static void note_burst(unsigned n)
@@ -187,10 +181,7 @@ struct kac_dpdk_sess *kac_dpdk_sess_new(const struct kac_alg *alg, int enc,
     case KAC_KIND_CIPHER:
         x.type = RTE_CRYPTO_SYM_XFORM_CIPHER;
         x.cipher.op = enc ? RTE_CRYPTO_CIPHER_OP_ENCRYPT : RTE_CRYPTO_CIPHER_OP_DECRYPT;
-        x.cipher.algo = alg->mode == KAC_MODE_ECB   ? RTE_CRYPTO_CIPHER_AES_ECB
-                        : alg->mode == KAC_MODE_CBC ? RTE_CRYPTO_CIPHER_AES_CBC
-                        : alg->mode == KAC_MODE_CTR ? RTE_CRYPTO_CIPHER_AES_CTR
-                                                    : RTE_CRYPTO_CIPHER_AES_XTS;
+        kac_dpdk_cipher_algo(alg->mode, &x.cipher.algo);
         x.cipher.key.data = key;
         x.cipher.key.length = (uint16_t)keylen;
         x.cipher.iv.offset = KAC_DPDK_IV_OFFSET;
@@ -204,33 +195,22 @@ struct kac_dpdk_sess *kac_dpdk_sess_new(const struct kac_alg *alg, int enc,
         }
         x.type = RTE_CRYPTO_SYM_XFORM_AEAD;
         x.aead.op = enc ? RTE_CRYPTO_AEAD_OP_ENCRYPT : RTE_CRYPTO_AEAD_OP_DECRYPT;
-        x.aead.algo = alg->mode == KAC_MODE_GCM   ? RTE_CRYPTO_AEAD_AES_GCM
-                      : alg->mode == KAC_MODE_CCM ? RTE_CRYPTO_AEAD_AES_CCM
-                                                  : RTE_CRYPTO_AEAD_CHACHA20_POLY1305;
+        kac_dpdk_aead_algo(alg->mode, &x.aead.algo);
         x.aead.key.data = key;
         x.aead.key.length = (uint16_t)keylen;
         x.aead.iv.offset = KAC_DPDK_IV_OFFSET;
         x.aead.iv.length = (uint16_t)ivlen;
         x.aead.digest_length = (uint16_t)taglen;
         x.aead.aad_length = (uint16_t)aadlen;
-        {
-            /*
-             * PMDs may accept a session outside their capabilities and then
-             * compute wrong bytes (crypto_aesni_mb: CCM with AAD over 46
-             * bytes): only what the device advertises.
-             */
-            struct rte_cryptodev_sym_capability_idx idx = { .type = RTE_CRYPTO_SYM_XFORM_AEAD };
-            const struct rte_cryptodev_symmetric_capability *cap;
-
-            idx.algo.aead = x.aead.algo;
-            cap = rte_cryptodev_sym_capability_get(kac_dpdk.devs[d].dev_id, &idx);
-            if (cap == NULL
-                || rte_cryptodev_sym_capability_check_aead(cap, (uint16_t)keylen,
-                                                           (uint16_t)taglen, (uint16_t)aadlen,
-                                                           (uint16_t)ivlen) != 0) {
-                *err = ENOTSUP;
-                return NULL;
-            }
+        /*
+         * PMDs may accept a session outside their capabilities and then
+         * compute wrong bytes (crypto_aesni_mb: CCM with AAD over 46 bytes):
+         * only what the device advertises.
+         */
+        if (!kac_dpdk_aead_supported(kac_dpdk.devs[d].dev_id, x.aead.algo, keylen, taglen,
+                                     aadlen, ivlen)) {
+            *err = ENOTSUP;
+            return NULL;
         }
         break;
     case KAC_KIND_DIGEST:
@@ -309,7 +289,7 @@ static void extbuf_noop_free(void *addr, void *opaque)
 
 static void attach(struct rte_mbuf *m, void *p, size_t len, struct rte_mbuf_ext_shared_info *sh)
 {
-    rte_iova_t iova = rte_eal_iova_mode() == RTE_IOVA_VA ? (rte_iova_t)(uintptr_t)p : RTE_BAD_IOVA;
+    rte_iova_t iova = kac_dpdk.iova_va ? (rte_iova_t)(uintptr_t)p : RTE_BAD_IOVA;
 
     sh->free_cb = extbuf_noop_free;
     sh->fcb_opaque = NULL;
@@ -320,26 +300,21 @@ static void attach(struct rte_mbuf *m, void *p, size_t len, struct rte_mbuf_ext_
     m->pkt_len = (uint32_t)len;
 }
 
-static void op_release(struct rte_crypto_op *op)
+/* Returns n ops and their mbufs to the pools, under one hold of the pool lock. */
+static void ops_release(struct rte_crypto_op **ops, unsigned n)
 {
-    pthread_mutex_lock(&pool_lock);
-    if (op->sym->m_src != NULL)
-        rte_pktmbuf_free(op->sym->m_src);
-    if (op->sym->m_dst != NULL)
-        rte_pktmbuf_free(op->sym->m_dst);
-    op->sym->m_src = op->sym->m_dst = NULL;
-    rte_crypto_op_free(op);
-    pthread_mutex_unlock(&pool_lock);
-}
-
-static struct rte_mbuf *mbuf_get(void)
-{
-    struct rte_mbuf *m;
+    unsigned i;
 
     pthread_mutex_lock(&pool_lock);
-    m = rte_pktmbuf_alloc(kac_dpdk.mbuf_pool);
+    for (i = 0; i < n; i++) {
+        if (ops[i]->sym->m_src != NULL)
+            rte_pktmbuf_free(ops[i]->sym->m_src);
+        if (ops[i]->sym->m_dst != NULL)
+            rte_pktmbuf_free(ops[i]->sym->m_dst);
+        ops[i]->sym->m_src = ops[i]->sym->m_dst = NULL;
+        rte_crypto_op_free(ops[i]);
+    }
     pthread_mutex_unlock(&pool_lock);
-    return m;
 }
 
 /*
@@ -350,19 +325,26 @@ static struct rte_crypto_op *op_new(struct kac_dpdk_sess *s, struct kac_dreq *re
                                     const unsigned char *in, unsigned char *out, size_t len)
 {
     const struct kac_ddev *dev = &kac_dpdk.devs[s->dev];
+    int oop = dev->zero_copy && dev->oop && out != NULL && out != in;
     struct rte_crypto_op *op;
     struct kac_dpriv *p;
-    struct rte_mbuf *m;
+    struct rte_mbuf *m, *md = NULL;
 
     if (kac_fault(KAC_FAULT_DPDK_OP_ALLOC) != 0)
         return NULL;
     pthread_mutex_lock(&pool_lock);
     op = rte_crypto_op_alloc(kac_dpdk.op_pool, RTE_CRYPTO_OP_TYPE_SYMMETRIC);
     m = op != NULL ? rte_pktmbuf_alloc(kac_dpdk.mbuf_pool) : NULL;
+    if (m != NULL && oop)
+        md = rte_pktmbuf_alloc(kac_dpdk.mbuf_pool);
     pthread_mutex_unlock(&pool_lock);
-    if (m == NULL) {
+    if (op != NULL) {
+        op->sym->m_src = m;
+        op->sym->m_dst = md;
+    }
+    if (m == NULL || (oop && md == NULL)) {
         if (op != NULL)
-            op_release(op);
+            ops_release(&op, 1);
         return NULL;
     }
     p = KAC_DPDK_PRIV(op);
@@ -370,21 +352,12 @@ static struct rte_crypto_op *op_new(struct kac_dpdk_sess *s, struct kac_dreq *re
     p->out = NULL;
     p->md = NULL;
     p->len = len;
-    op->sym->m_src = m;
-    op->sym->m_dst = NULL;
     if (dev->zero_copy) {
         if (out == NULL || out == in) {
             attach(m, (void *)in, len, &p->shinfo[0]);
-        } else if (dev->oop) {
-            struct rte_mbuf *md = mbuf_get();
-
-            if (md == NULL) {
-                op_release(op);
-                return NULL;
-            }
+        } else if (oop) {
             attach(m, (void *)in, len, &p->shinfo[0]);
             attach(md, out, len, &p->shinfo[1]);
-            op->sym->m_dst = md;
         } else {
             memcpy(out, in, len);
             attach(m, out, len, &p->shinfo[0]);
@@ -393,7 +366,7 @@ static struct rte_crypto_op *op_new(struct kac_dpdk_sess *s, struct kac_dreq *re
         char *data = rte_pktmbuf_append(m, (uint16_t)len);
 
         if (data == NULL) {
-            op_release(op);
+            ops_release(&op, 1);
             return NULL;
         }
         memcpy(data, in, len);
@@ -403,7 +376,10 @@ static struct rte_crypto_op *op_new(struct kac_dpdk_sess *s, struct kac_dreq *re
     return op;
 }
 
-/* A dequeued op: result into its request, resources back to the pools. */
+/*
+ * A dequeued op's result into its request.  The op itself goes back to the
+ * pools with its burst (ops_release): it no longer refers to the request.
+ */
 static void complete(struct rte_crypto_op *op)
 {
     struct kac_dpriv *p = KAC_DPDK_PRIV(op);
@@ -427,7 +403,6 @@ static void complete(struct rte_crypto_op *op)
             req->status = r;
     }
     OPENSSL_cleanse(p->iv, sizeof(p->iv));
-    op_release(op);
     __atomic_sub_fetch(&req->pending, 1, __ATOMIC_RELEASE);
 }
 
@@ -453,6 +428,7 @@ static unsigned dequeue(struct kac_dqp *qp, const struct kac_dreq *req, unsigned
             *mine += KAC_DPDK_PRIV(ops[i])->req == req;
             complete(ops[i]);
         }
+        ops_release(ops, n);
         total += n;
     } while (n == burst);
     return total;
@@ -527,6 +503,14 @@ static void clear_resume(ASYNC_JOB *job)
             ;
 }
 
+/* No room (queue pair, depth or pools): the n ops go back, the caller uses software. */
+static int give_back_full(struct rte_crypto_op **ops, unsigned n)
+{
+    ops_release(ops, n);
+    ST_ADD(full, 1);
+    return KAC_DPDK_FULL;
+}
+
 /*
  * Runs n ops of one request on the thread's queue pair for device d and waits
  * for all of them.  Returns 0, KAC_DPDK_FULL (nothing was enqueued; the ops
@@ -538,7 +522,7 @@ static int run(struct kac_dpdk_sess *s, struct rte_crypto_op **ops, unsigned n,
     struct kac_dthread *t = thread_state();
     struct kac_dqp *qp;
     ASYNC_JOB *job;
-    unsigned next, i, spins = 0, seen, seen_total = 0, mine = 0;
+    unsigned next, spins = 0, seen, seen_total = 0, mine = 0;
     int sw_pmd = kac_dpdk.devs[s->dev].zero_copy, paused = 0;
 
     if (t == NULL || t->inflight + n > kac_dpdk.depth)
@@ -602,31 +586,7 @@ static int run(struct kac_dpdk_sess *s, struct rte_crypto_op **ops, unsigned n,
     }
     return req->status;
 full:
-    ST_ADD(full, 1);
-    for (i = 0; i < n; i++)
-        op_release(ops[i]);
-    return KAC_DPDK_FULL;
-}
-
-static int build_fail(struct rte_crypto_op **ops, unsigned n)
-{
-    unsigned i;
-
-    for (i = 0; i < n; i++)
-        op_release(ops[i]);
-    ST_ADD(full, 1);
-    return KAC_DPDK_FULL;
-}
-
-static void ctr_add(unsigned char ctr[16], size_t n)
-{
-    int i;
-
-    for (i = 15; i >= 0 && n != 0; i--) {
-        n += ctr[i];
-        ctr[i] = (unsigned char)n;
-        n >>= 8;
-    }
+    return give_back_full(ops, n);
 }
 
 int kac_dpdk_cipher(struct kac_dpdk_sess *s, const unsigned char *iv,
@@ -657,7 +617,7 @@ int kac_dpdk_cipher(struct kac_dpdk_sess *s, const unsigned char *iv,
                 /*
                  * PMDs increment only part of the counter block (aesni_mb: the
                  * low 32 bits): no op may wrap them; the next op carries into
-                 * the upper bits (ctr_add), as OpenSSL's 128-bit counter does.
+                 * the upper bits (kac_ctr128_add), as OpenSSL's 128-bit counter does.
                  */
                 uint64_t left = ((uint64_t)1 << 32)
                                 - ((uint32_t)civ[12] << 24 | (uint32_t)civ[13] << 16
@@ -668,7 +628,7 @@ int kac_dpdk_cipher(struct kac_dpdk_sess *s, const unsigned char *iv,
             }
             op = op_new(s, &req, in + built, out + built, c);
             if (op == NULL) {
-                r = build_fail(ops, n);
+                r = give_back_full(ops, n);
                 goto out;
             }
             op->sym->cipher.data.offset = 0;
@@ -676,7 +636,7 @@ int kac_dpdk_cipher(struct kac_dpdk_sess *s, const unsigned char *iv,
             if (mode != KAC_MODE_ECB)
                 memcpy(KAC_DPDK_PRIV(op)->iv, civ, 16);
             if (mode == KAC_MODE_CTR)
-                ctr_add(civ, c / 16);
+                kac_ctr128_add(civ, c / 16);
             else if (mode == KAC_MODE_CBC && !s->enc)
                 memcpy(civ, in + built + c - 16, 16);
             ops[n] = op;
@@ -711,7 +671,7 @@ int kac_dpdk_aead(struct kac_dpdk_sess *s, const unsigned char *iv,
         return -EINVAL;
     op = op_new(s, &req, in, out, len);
     if (op == NULL)
-        return build_fail(&op, 0);
+        return give_back_full(&op, 0);
     p = KAC_DPDK_PRIV(op);
     memset(p->iv, 0, sizeof(p->iv));
     memcpy(p->iv + (s->alg->mode == KAC_MODE_CCM ? 1 : 0), iv, s->ivlen);
@@ -748,7 +708,7 @@ int kac_dpdk_hash(struct kac_dpdk_sess *s, const unsigned char *in, size_t len,
         return -EINVAL;
     op = op_new(s, &req, in, NULL, len);
     if (op == NULL)
-        return build_fail(&op, 0);
+        return give_back_full(&op, 0);
     p = KAC_DPDK_PRIV(op);
     p->out = NULL; /* the data is only read */
     p->md = md;
