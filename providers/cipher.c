@@ -216,18 +216,6 @@ static int kac_cipher_dinit(void *vctx, const unsigned char *key, size_t keylen,
     return cipher_init(vctx, key, keylen, iv, ivlen, params, 0);
 }
 
-/* 128-bit big-endian counter += n, as both OpenSSL and the kernel's ctr() do. */
-static void ctr_add(unsigned char ctr[KAC_BLOCK], size_t n)
-{
-    int i;
-
-    for (i = KAC_BLOCK - 1; i >= 0 && n != 0; i--) {
-        n += ctr[i];
-        ctr[i] = (unsigned char)n;
-        n >>= 8;
-    }
-}
-
 /* Software on whole blocks (or an XTS data unit): IV taken from and returned to kaccel. */
 static int run_software(struct kac_cctx *c, unsigned char *out, const unsigned char *in,
                         size_t len)
@@ -248,6 +236,16 @@ static int run_software(struct kac_cctx *c, unsigned char *out, const unsigned c
         len -= n;
     }
     return 1;
+}
+
+/* The IV after n bytes processed from src to dst (CBC decryption: saved input block). */
+static void advance_iv(struct kac_cctx *c, const unsigned char *dst, const unsigned char *last_in,
+                       size_t n)
+{
+    if (c->alg->mode == KAC_MODE_CBC)
+        memcpy(c->iv, c->enc ? dst + n - KAC_BLOCK : last_in, KAC_BLOCK);
+    else if (c->alg->mode == KAC_MODE_CTR)
+        kac_ctr128_add(c->iv, n / KAC_BLOCK);
 }
 
 /*
@@ -323,30 +321,11 @@ static size_t run_offload(struct kac_cctx *c, unsigned char *out, const unsigned
                 kac_afalg_sess_close(&c->sess);
             break;
         }
-        switch (c->alg->mode) {
-        case KAC_MODE_CBC:
-            memcpy(c->iv, c->enc ? dst + n - KAC_BLOCK : save, KAC_BLOCK);
-            break;
-        case KAC_MODE_CTR:
-            ctr_add(c->iv, n / KAC_BLOCK);
-            break;
-        default:
-            break;
-        }
+        advance_iv(c, dst, save, n);
         c->sw_stale = 1;
         done += n;
     }
     return done;
-}
-
-/* The IV after n bytes processed from src to dst (CBC decryption: saved input block). */
-static void advance_iv(struct kac_cctx *c, const unsigned char *dst, const unsigned char *last_in,
-                       size_t n)
-{
-    if (c->alg->mode == KAC_MODE_CBC)
-        memcpy(c->iv, c->enc ? dst + n - KAC_BLOCK : last_in, KAC_BLOCK);
-    else if (c->alg->mode == KAC_MODE_CTR)
-        ctr_add(c->iv, n / KAC_BLOCK);
 }
 
 /*
@@ -424,7 +403,7 @@ static int run(struct kac_cctx *c, unsigned char *out, const unsigned char *in, 
     enum kac_alg_id id = c->alg->id;
     enum kac_why why;
     size_t done = 0;
-    int backend;
+    int backend = KAC_ROUTE_SOFTWARE;
 
     if (len == 0)
         return 1;
@@ -437,13 +416,16 @@ static int run(struct kac_cctx *c, unsigned char *out, const unsigned char *in, 
          * only its own implementation reproduces what that yields.
          */
         why = KAC_WHY_PARAMS;
-    } else if (c->alg->mode == KAC_MODE_XTS && len > KAC_DPDK_MAX_OP
-               && kac_route_pick(&c->prov->router, id, len, &why) == KAC_BACKEND_DPDK) {
-        why = KAC_WHY_PARAMS; /* one XTS data unit larger than a DPDK op */
-    } else if (c->alg->mode == KAC_MODE_XTS && len > KAC_AFALG_MAX_CHUNK) {
-        why = KAC_WHY_PARAMS; /* one XTS data unit cannot be split */
-    } else if ((backend = kac_route_pick(&c->prov->router, id, len, &why))
-               != KAC_ROUTE_SOFTWARE) {
+    } else {
+        backend = kac_route_pick(&c->prov->router, id, len, &why);
+        /* One XTS data unit cannot be split: it must fit one op of the backend. */
+        if (c->alg->mode == KAC_MODE_XTS
+            && len > (backend == KAC_BACKEND_DPDK ? KAC_DPDK_MAX_OP : KAC_AFALG_MAX_CHUNK)) {
+            why = KAC_WHY_PARAMS;
+            backend = KAC_ROUTE_SOFTWARE;
+        }
+    }
+    if (backend != KAC_ROUTE_SOFTWARE) {
         int err = 0, session_failed;
 
         if (backend == KAC_BACKEND_DPDK) {

@@ -59,19 +59,6 @@ static inline int kac_route_pick(const struct kac_router *r, enum kac_alg_id alg
     return KAC_ROUTE_SOFTWARE;
 }
 
-/* 1 when an operation of len bytes goes to AF_ALG; else 0 and *why. */
-static inline int kac_route(const struct kac_router *r, enum kac_alg_id alg, size_t len,
-                            enum kac_why *why)
-{
-    int b = kac_route_pick(r, alg, len, why);
-
-    if (b == KAC_BACKEND_AFALG)
-        return 1;
-    if (b != KAC_ROUTE_SOFTWARE)
-        *why = KAC_WHY_NO_ROUTE; /* a backend this caller does not drive */
-    return 0;
-}
-
 /* The kernel driver to bind for an algorithm, or NULL. */
 static inline const char *kac_route_driver(const struct kac_router *r, enum kac_alg_id alg)
 {
