@@ -12,30 +12,41 @@
 /* Keys OpenSSL itself consumes in a provider section. */
 static const char *const ossl_keys[] = { "module", "activate", "identity", "soft_load" };
 
-static int is_kaccel_section(const CONF *conf, const char *name, const char *section)
+const char *kac_cnf_kaccel_section(const CONF *conf)
 {
-    const char *id, *mod, *base;
+    const char *init = NCONF_get_string(conf, NULL, "openssl_conf");
+    const char *provs = init != NULL ? NCONF_get_string(conf, init, "providers") : NULL;
+    STACK_OF(CONF_VALUE) *list = provs != NULL ? NCONF_get_section(conf, provs) : NULL;
+    int i;
 
-    if (strcmp(name, KACCEL_PROVIDER_NAME) == 0)
-        return 1;
-    id = NCONF_get_string(conf, section, "identity");
-    if (id != NULL && strcmp(id, KACCEL_PROVIDER_NAME) == 0)
-        return 1;
-    mod = NCONF_get_string(conf, section, "module");
     ERR_clear_error();
-    if (mod == NULL)
-        return 0;
-    base = strrchr(mod, '/');
-    base = base != NULL ? base + 1 : mod;
-    return strcmp(base, "kaccel.so") == 0;
+    for (i = 0; list != NULL && i < sk_CONF_VALUE_num(list); i++) {
+        CONF_VALUE *v = sk_CONF_VALUE_value(list, i);
+        const char *id, *mod, *base;
+
+        if (strcmp(v->name, KACCEL_PROVIDER_NAME) == 0)
+            return v->value;
+        id = NCONF_get_string(conf, v->value, "identity");
+        mod = NCONF_get_string(conf, v->value, "module");
+        ERR_clear_error();
+        if (id != NULL && strcmp(id, KACCEL_PROVIDER_NAME) == 0)
+            return v->value;
+        if (mod != NULL) {
+            base = strrchr(mod, '/');
+            base = base != NULL ? base + 1 : mod;
+            if (strcmp(base, "kaccel.so") == 0)
+                return v->value;
+        }
+    }
+    return NULL;
 }
 
 int kac_cnfcheck(const char *file, FILE *out)
 {
     char *deffile = NULL;
     CONF *conf = NCONF_new(NULL);
-    const char *init, *provs, *section = NULL;
-    STACK_OF(CONF_VALUE) *list, *keys;
+    const char *section = NULL;
+    STACK_OF(CONF_VALUE) *keys;
     struct kac_config cfg;
     int i, errors = 0, ret = 2;
 
@@ -45,18 +56,7 @@ int kac_cnfcheck(const char *file, FILE *out)
         fprintf(out, "%s: cannot read OpenSSL configuration\n", file ? file : "(none)");
         goto end;
     }
-    init = NCONF_get_string(conf, NULL, "openssl_conf");
-    provs = init != NULL ? NCONF_get_string(conf, init, "providers") : NULL;
-    list = provs != NULL ? NCONF_get_section(conf, provs) : NULL;
-    ERR_clear_error();
-    for (i = 0; list != NULL && i < sk_CONF_VALUE_num(list); i++) {
-        CONF_VALUE *v = sk_CONF_VALUE_value(list, i);
-
-        if (is_kaccel_section(conf, v->name, v->value)) {
-            section = v->value;
-            break;
-        }
-    }
+    section = kac_cnf_kaccel_section(conf);
     if (section == NULL || (keys = NCONF_get_section(conf, section)) == NULL) {
         fprintf(out, "%s: no kaccel provider section (see kaccel(7))\n", file);
         goto end;

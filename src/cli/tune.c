@@ -28,6 +28,7 @@
 
 #include <kaccel/kaccel.h>
 
+#include "cnfcheck.h"
 #include "core/alg.h"
 
 #define TUNE_MIN 64
@@ -41,35 +42,6 @@ static double now(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-const char *kac_cnf_kaccel_section(const CONF *conf)
-{
-    const char *init = NCONF_get_string(conf, NULL, "openssl_conf");
-    const char *provs = init != NULL ? NCONF_get_string(conf, init, "providers") : NULL;
-    STACK_OF(CONF_VALUE) *list = provs != NULL ? NCONF_get_section(conf, provs) : NULL;
-    int i;
-
-    ERR_clear_error();
-    for (i = 0; list != NULL && i < sk_CONF_VALUE_num(list); i++) {
-        CONF_VALUE *v = sk_CONF_VALUE_value(list, i);
-        const char *id, *mod, *base;
-
-        if (strcmp(v->name, KACCEL_PROVIDER_NAME) == 0)
-            return v->value;
-        id = NCONF_get_string(conf, v->value, "identity");
-        mod = NCONF_get_string(conf, v->value, "module");
-        ERR_clear_error();
-        if (id != NULL && strcmp(id, KACCEL_PROVIDER_NAME) == 0)
-            return v->value;
-        if (mod != NULL) {
-            base = strrchr(mod, '/');
-            base = base != NULL ? base + 1 : mod;
-            if (strcmp(base, "kaccel.so") == 0)
-                return v->value;
-        }
-    }
-    return NULL;
 }
 
 /* Writes a private openssl.cnf: the user's kaccel keys, thresholds at 0. */

@@ -3,8 +3,6 @@
 
 #include <stdio.h>
 
-#include <openssl/conf.h>
-
 /*
  * kaccel tune [--config FILE] [--algs NAME,...] [--ms N] [--repeats N] [--out FILE]:
  * measures, per routed algorithm, the size from which offload beats software
@@ -12,8 +10,5 @@
  * failure, 2 on bad usage or configuration.
  */
 int kac_tune(int argc, char **argv, FILE *out);
-
-/* The name of kaccel's provider section in a loaded configuration, or NULL. */
-const char *kac_cnf_kaccel_section(const CONF *conf);
 
 #endif
