@@ -16,37 +16,12 @@
 
 T=${KACCEL_TLS_TIMEOUT:-120}    # seconds allowed to each openssl process
 SIZE=262144                     # 16 records of 16 KiB
-pids=
-cleanup() {
-    [ -z "$pids" ] || { kill $pids 2>/dev/null; wait 2>/dev/null; }
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-command -v timeout >/dev/null || { echo "skip: timeout(1) missing"; exit 77; }
+openssl_procs
 
 # cnf FILE MIN_OFFLOAD
 cnf() {
-    cat >"$1" <<CNF
-openssl_conf = openssl_init
-[openssl_init]
-providers = provider_sect
-alg_section = algorithm_sect
-[algorithm_sect]
-default_properties = ?provider=kaccel
-[provider_sect]
-default = default_sect
-kaccel = kaccel_sect
-[default_sect]
-activate = 1
-[kaccel_sect]
-activate = 1
-kaccel-algorithms = all
-kaccel-afalg-drivers = any
-kaccel-min-offload = $2
-CNF
+    kaccel_cnf_props "$1" "?provider=kaccel" "kaccel-algorithms = all" \
+        "kaccel-afalg-drivers = any" "kaccel-min-offload = $2"
 }
 cnf "$TMP/k.cnf" 0
 cnf "$TMP/k16k.cnf" 16384
@@ -72,18 +47,11 @@ printf 'GET /data HTTP/1.0\r\n\r\n' >"$TMP/get"
 want=$({ printf 'HTTP/1.0 200 ok\r\nContent-type: text/plain\r\n\r\n'; cat "$TMP/www/data"; } | sha256sum)
 want=${want%% *}
 
-sel() { # protocol suite: s_server/s_client options in $opts, the version in $ver
-    case $1 in
-        tls1_3) opts="-tls1_3 -ciphersuites $2" ver=TLSv1.3 ;;
-        *) opts="-tls1_2 -cipher $2" ver=TLSv1.2 ;;
-    esac
-}
-
 # 1. All servers, concurrently.
 k=0
 while read -r n conf alg proto suite; do
     k=$((k + 1))
-    sel $proto $suite
+    tls_opts $proto $suite
     : >"$TMP/$n/server.out"
     (cd "$TMP/www" && OPENSSL_CONF="$TMP/$conf" KACCEL_STATS="$TMP/$n/server.stats" exec timeout $T \
         $OSSL s_server -accept 127.0.0.1:0 -naccept 1 -WWW -cert "$TMP/cert.pem" -key "$TMP/key.pem" \
@@ -113,7 +81,7 @@ k=0
 while read -r n conf alg proto suite; do
     k=$((k + 1))
     [ -s "$TMP/$n/port" ] || continue
-    sel $proto $suite
+    tls_opts $proto $suite
     read -r port <"$TMP/$n/port"
     OPENSSL_CONF="$TMP/$conf" KACCEL_STATS="$TMP/$n/client.stats" timeout $T \
         $OSSL s_client -connect 127.0.0.1:$port -servername localhost $opts -brief -ign_eof \
@@ -125,20 +93,8 @@ done <"$TMP/cases"
 # check_stats CASE SIDE ALG MODE: one `kaccel stats` run, parsed with builtins.
 # MODE all: every record may be offloaded; split: kaccel-min-offload = 16384.
 check_stats() {
-    "$KACCEL_TOOL" stats "$TMP/$1/$2.stats" >"$TMP/$1/$2.total" 2>&1
-    reports= off=0 sw=0 nr=0 small=0
-    while read -r a b c d e rest; do
-        case "$a $b" in *" process"*) reports=$a ;; esac
-        [ "$a" = "$3" ] || continue
-        off=$b sw=$d
-        for r in $rest; do
-            case $r in no_route=*) nr=${r#*=} ;; small=*) small=${r#*=} ;; esac
-        done
-    done <"$TMP/$1/$2.total"
+    kaccel_stats "$1: $2 counters" "$TMP/$1/$2.stats" "$3" || return
     desc="$1: $2 $3 offload_ops=$off sw_ops=$sw (no_route=$nr small=$small)"
-    if [ "$reports" != 1 ]; then
-        not_ok "$1: $2 counters: ${reports:-no} process reports, want 1"; cat "$TMP/$1/$2.total"; return
-    fi
     if [ "${KACCEL_REQUIRE_AFALG:-0}" = 1 ]; then
         case $4 in
             all) [ "$off" -ge 16 ] && [ "$nr" -eq 0 ] && [ "$small" -eq 0 ] ;;
@@ -147,7 +103,7 @@ check_stats() {
     else
         # No AF_ALG: kaccel's own software path (no_route) ran the records.
         [ "$off" -ge 16 ] || { [ "$sw" -ge 16 ] && [ "$nr" -ge 16 ]; }
-    fi && ok "$desc" || { not_ok "$desc"; cat "$TMP/$1/$2.total"; }
+    fi && ok "$desc" || { not_ok "$desc"; cat "$TMP/$1/$2.stats.total"; }
 }
 
 # 4. Results.
@@ -164,17 +120,7 @@ while read -r n conf alg proto suite; do
     wait $spid; src=$?
     [ $crc -eq 0 ] && [ $src -eq 0 ] && ok "$n: s_client and s_server exit 0" ||
         { not_ok "$n: s_client exit $crc, s_server exit $src"; cat "$TMP/$n/client.err" "$TMP/$n/server.err"; }
-    sel $proto $suite
-    pv= cs= vf=
-    while read -r l; do
-        case $l in
-            "Protocol version: "*) pv=${l#*: } ;;
-            "Ciphersuite: "*) cs=${l#*: } ;;
-            "Verification: "*) vf=${l#*: } ;;
-        esac
-    done <"$TMP/$n/client.err"
-    [ "$pv $cs $vf" = "$ver $suite OK" ] && ok "$n: negotiated $pv $cs, certificate verified" ||
-        { not_ok "$n: negotiated '$pv' '$cs' verification '$vf', want $ver $suite OK"; cat "$TMP/$n/client.err"; }
+    expect_negotiated "$n" "$TMP/$n/client.err" $proto $suite
     got=$(sha256sum <"$TMP/$n/recv")
     got=${got%% *}
     [ "$got" = "$want" ] && ok "$n: $SIZE bytes received intact" ||
