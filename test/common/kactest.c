@@ -14,23 +14,32 @@
 
 #include <kaccel/kaccel.h>
 
-void kactest_open(struct kactest *t, const char *const *lines)
+int kactest_write_cnf(char *path, const char *const *lines)
 {
     FILE *f;
-    int fd;
+    int fd = mkstemp(path);
 
-    memset(t, 0, sizeof(*t));
-    strcpy(t->cnf, "/tmp/kactest-XXXXXX");
-    fd = mkstemp(t->cnf);
-    assert_true(fd >= 0);
+    if (fd < 0)
+        return -1;
     f = fdopen(fd, "w");
-    assert_non_null(f);
+    if (f == NULL) {
+        close(fd);
+        return -1;
+    }
     fprintf(f, "openssl_conf = openssl_init\n[openssl_init]\nproviders = provider_sect\n"
                "[provider_sect]\ndefault = default_sect\nkaccel = kaccel_sect\n"
                "[default_sect]\nactivate = 1\n[kaccel_sect]\nactivate = 1\n");
     for (; lines != NULL && *lines != NULL; lines++)
         fprintf(f, "%s\n", *lines);
-    fclose(f);
+    return fclose(f) == 0 ? 0 : -1;
+}
+
+void kactest_open(struct kactest *t, const char *const *lines)
+{
+    memset(t, 0, sizeof(*t));
+    strcpy(t->cnf, "/tmp/kactest-XXXXXX");
+    if (kactest_write_cnf(t->cnf, lines) != 0)
+        fail_msg("cannot write %s", t->cnf);
     t->ctx = OSSL_LIB_CTX_new();
     assert_non_null(t->ctx);
     if (!OSSL_LIB_CTX_load_config(t->ctx, t->cnf)) {
@@ -57,65 +66,88 @@ void kactest_close(struct kactest *t)
     unlink(t->cnf);
 }
 
-static char *get_text(struct kactest *t, const char *key)
+/*
+ * The rest of kaccel's line for name (from "name ") in the provider text
+ * parameter key, copied to line ("" when absent).  Returns 1 when found, 0
+ * when not, -1 when the parameter could not be read.
+ */
+static int param_line(OSSL_PROVIDER *prov, const char *key, const char *name, char *line,
+                      size_t len)
 {
     char *buf = malloc(1 << 16);
     OSSL_PARAM p[] = { OSSL_PARAM_utf8_string(key, buf, 1 << 16), OSSL_PARAM_END };
-
-    assert_non_null(buf);
-    buf[0] = '\0';
-    assert_true(OSSL_PROVIDER_get_params(t->kaccel, p));
-    return buf;
-}
-
-/* Finds "name " at a line start in text; returns the rest of that line (copied). */
-static int find_line(const char *text, const char *name, char *line, size_t len)
-{
     size_t n = strlen(name);
-    const char *p = text;
+    const char *s = buf;
+    int found = 0;
 
-    while (p != NULL && *p != '\0') {
-        const char *e = strchr(p, '\n');
-        size_t l = e ? (size_t)(e - p) : strlen(p);
+    line[0] = '\0';
+    if (buf == NULL)
+        return -1;
+    buf[0] = '\0';
+    if (!OSSL_PROVIDER_get_params(prov, p)) {
+        free(buf);
+        return -1;
+    }
+    while (s != NULL && *s != '\0' && !found) {
+        const char *e = strchr(s, '\n');
+        size_t l = e ? (size_t)(e - s) : strlen(s);
 
-        if (l > n && strncmp(p, name, n) == 0 && p[n] == ' ') {
+        if (l > n && strncmp(s, name, n) == 0 && s[n] == ' ') {
             if (l >= len)
                 l = len - 1;
-            memcpy(line, p, l);
+            memcpy(line, s, l);
             line[l] = '\0';
-            return 1;
+            found = 1;
         }
-        p = e ? e + 1 : NULL;
+        s = e ? e + 1 : NULL;
     }
+    free(buf);
+    return found;
+}
+
+int kactest_provider_stat(OSSL_PROVIDER *prov, const char *alg, const char *counter,
+                          uint64_t *value)
+{
+    char line[1024], key[64], *p;
+
+    *value = 0;
+    if (param_line(prov, KACCEL_PARAM_STATS, alg, line, sizeof(line)) < 0)
+        return -1;
+    snprintf(key, sizeof(key), " %s=", counter);
+    p = strstr(line, key);
+    if (p != NULL)
+        *value = strtoull(p + strlen(key), NULL, 10);
     return 0;
+}
+
+int kactest_provider_route(OSSL_PROVIDER *prov, const char *alg, char *driver, size_t len)
+{
+    char line[512], d[128] = "-";
+    int r = param_line(prov, KACCEL_PARAM_ROUTES, alg, line, sizeof(line));
+
+    if (r < 0)
+        return -1;
+    if (r > 0)
+        sscanf(line + strlen(alg) + 1, "%127s", d);
+    snprintf(driver, len, "%s", strncmp(d, "afalg:", 6) == 0 ? d + 6 : d);
+    return strcmp(d, "-") != 0;
 }
 
 uint64_t kactest_stat(struct kactest *t, const char *alg, const char *counter)
 {
-    char *text = get_text(t, KACCEL_PARAM_STATS), line[1024], key[64], *p;
-    uint64_t v = 0;
+    uint64_t v;
 
-    if (find_line(text, alg, line, sizeof(line))) {
-        snprintf(key, sizeof(key), " %s=", counter);
-        p = strstr(line, key);
-        if (p != NULL)
-            v = strtoull(p + strlen(key), NULL, 10);
-    }
-    free(text);
+    assert_int_equal(kactest_provider_stat(t->kaccel, alg, counter, &v), 0);
     return v;
 }
 
 const char *kactest_route(struct kactest *t, const char *alg)
 {
     static char driver[128];
-    char *text = get_text(t, KACCEL_PARAM_ROUTES), line[512];
-    const char *res = NULL;
+    int r = kactest_provider_route(t->kaccel, alg, driver, sizeof(driver));
 
-    if (find_line(text, alg, line, sizeof(line))
-        && sscanf(line + strlen(alg) + 1, "%127s", driver) == 1 && strcmp(driver, "-") != 0)
-        res = strncmp(driver, "afalg:", 6) == 0 ? driver + 6 : driver;
-    free(text);
-    return res;
+    assert_true(r >= 0);
+    return r > 0 ? driver : NULL;
 }
 
 void kactest_rand(uint64_t *s, unsigned char *buf, size_t len)

@@ -28,29 +28,20 @@
  * and the parent never loads kaccel.  Each case logs through KACCEL_DEBUG
  * into a file that is kept when the case fails.
  */
-#include <dirent.h>
-#include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <sys/select.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
-#include <openssl/async.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/provider.h>
 
 #include "kactest.h"
 
@@ -147,6 +138,23 @@ static long crypt_once(OSSL_LIB_CTX *ctx, const char *props, const char *name, i
     EVP_CIPHER_CTX_free(x);
     EVP_CIPHER_free(c);
     return r;
+}
+
+/*
+ * One-shot encryption (enc 1) or decryption of len bytes of in through kaccel
+ * into out, in place when inplace (in copied to out first); 1 when the output
+ * is want.  A failing call fails the test.
+ */
+static int kaccel_gives(struct kactest *t, const char *name, int enc, const unsigned char *key,
+                        const unsigned char *iv, const unsigned char *in, size_t len,
+                        unsigned char *out, int inplace, const unsigned char *want)
+{
+    if (inplace)
+        memcpy(out, in, len);
+    assert_int_equal(crypt_once(t->ctx, "provider=kaccel", name, enc, key, iv, inplace ? out : in,
+                                len, out, 0),
+                     len);
+    return memcmp(out, want, len) == 0;
 }
 
 /*
@@ -546,20 +554,10 @@ static void case_vectors(void **state)
             fail_msg("%s vector %zu: transcription error (the default provider disagrees)",
                      kats[i].cipher, i);
         for (k = 0; k < 2; k++) { /* out of place, then in place */
-            if (k)
-                memcpy(out, pt, len);
-            assert_int_equal(crypt_once(t.ctx, "provider=kaccel", kats[i].cipher, 1, key, ivp,
-                                        k ? out : pt, len, out, 0),
-                             len);
-            if (memcmp(out, ct, len) != 0)
+            if (!kaccel_gives(&t, kats[i].cipher, 1, key, ivp, pt, len, out, k, ct))
                 fail_msg("%s vector %zu: encryption differs from the published answer",
                          kats[i].cipher, i);
-            if (k)
-                memcpy(out, ct, len);
-            assert_int_equal(crypt_once(t.ctx, "provider=kaccel", kats[i].cipher, 0, key, ivp,
-                                        k ? out : ct, len, out, 0),
-                             len);
-            if (memcmp(out, pt, len) != 0)
+            if (!kaccel_gives(&t, kats[i].cipher, 0, key, ivp, ct, len, out, k, pt))
                 fail_msg("%s vector %zu: decryption differs from the published answer",
                          kats[i].cipher, i);
         }
@@ -603,18 +601,25 @@ static void differential(struct kactest *t, const char *name, uint64_t *rng, int
     }
 }
 
+/* kaccel on the device with min_offload; differential() of every cipher between a and b. */
+static void differential_all(struct kactest *t, const char *min_offload, uint64_t rng, int big,
+                             struct snap *a, struct snap *b)
+{
+    size_t i;
+
+    open_dpdk(t, min_offload, NULL);
+    take(t, a);
+    for (i = 0; i < NC; i++)
+        differential(t, ciphers[i], &rng, big);
+    take(t, b);
+}
+
 static void case_differential(void **state)
 {
     struct kactest t;
     struct snap a, b;
-    size_t i;
-    uint64_t rng = seed ^ 0x51;
 
-    open_dpdk(&t, "0", NULL);
-    take(&t, &a);
-    for (i = 0; i < NC; i++)
-        differential(&t, ciphers[i], &rng, 1);
-    take(&t, &b);
+    differential_all(&t, "0", seed ^ 0x51, 1, &a, &b);
     expect_paths(&a, &b, 2, "diff");
     kactest_close(&t);
 }
@@ -625,13 +630,8 @@ static void case_mixed_paths(void **state)
     struct kactest t;
     struct snap a, b;
     size_t i;
-    uint64_t rng = seed ^ 0x52;
 
-    open_dpdk(&t, "2000", NULL);
-    take(&t, &a);
-    for (i = 0; i < NC; i++)
-        differential(&t, ciphers[i], &rng, 0);
-    take(&t, &b);
+    differential_all(&t, "2000", seed ^ 0x52, 0, &a, &b);
     for (i = 0; i < NC; i++) {
         printf("# mixed      %-12s dpdk_ops %llu sw_small %llu\n", ciphers[i],
                (unsigned long long)DELTA(&a, &b, dpdk_ops, i),
@@ -674,28 +674,11 @@ static void case_bursts(void **state)
             assert_int_equal(crypt_once(t.ref, NULL, ciphers[i], 1, key, iv, pt, len, ct, 0),
                              len);
             for (inplace = 0; inplace <= 1; inplace++) {
-                const unsigned char *src = pt;
-
-                if (inplace) {
-                    memcpy(out, pt, len);
-                    src = out;
-                }
                 /* one update: one request of len / 32 KiB ops */
-                assert_int_equal(crypt_once(t.ctx, "provider=kaccel", ciphers[i], 1, key, iv, src,
-                                            len, out, 0),
-                                 len);
-                if (memcmp(out, ct, len) != 0)
+                if (!kaccel_gives(&t, ciphers[i], 1, key, iv, pt, len, out, inplace, ct))
                     fail_msg("%s: %zu bytes in one update (in place %d): encryption differs",
                              ciphers[i], len, inplace);
-                src = ct;
-                if (inplace) {
-                    memcpy(out, ct, len);
-                    src = out;
-                }
-                assert_int_equal(crypt_once(t.ctx, "provider=kaccel", ciphers[i], 0, key, iv, src,
-                                            len, out, 0),
-                                 len);
-                if (memcmp(out, pt, len) != 0)
+                if (!kaccel_gives(&t, ciphers[i], 0, key, iv, ct, len, out, inplace, pt))
                     fail_msg("%s: %zu bytes in one update (in place %d): decryption differs",
                              ciphers[i], len, inplace);
                 want_bytes[i] += 2 * len;
@@ -1112,7 +1095,7 @@ struct work {
 /* One message in a job: init, two updates split at a random point (XTS: one), final. */
 static int run_work(void *arg)
 {
-    struct work *w = *(struct work **)arg;
+    struct work *w = arg;
     EVP_CIPHER *c = EVP_CIPHER_fetch(w->ctx, w->alg, w->props);
     EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
     int n = 0, ok = 0;
@@ -1232,128 +1215,51 @@ static void check_work_cm(struct work *w, int n)
  */
 static int run_jobs(struct work *w, int n, unsigned long *pauses, char *why, size_t wl)
 {
-    ASYNC_JOB *jobs[NJOBS] = { 0 };
-    ASYNC_WAIT_CTX *wctx[NJOBS] = { 0 };
-    int done[NJOBS] = { 0 }, left = n, i, ret = -1, rc;
+    struct kactest_jobs j = KACTEST_JOBS(w, n, run_work);
 
-    for (i = 0; i < n; i++) {
-        struct work *p = &w[i];
-
-        wctx[i] = ASYNC_WAIT_CTX_new();
-        if (wctx[i] == NULL) {
-            snprintf(why, wl, "ASYNC_WAIT_CTX_new failed");
-            goto end;
-        }
-        switch (ASYNC_start_job(&jobs[i], wctx[i], &rc, run_work, &p, sizeof(p))) {
-        case ASYNC_FINISH:
-            done[i] = 1;
-            left--;
-            break;
-        case ASYNC_PAUSE:
-            (*pauses)++;
-            break;
-        default:
-            snprintf(why, wl, "ASYNC_start_job failed");
-            goto end;
-        }
+    j.wait = KACTEST_WAIT_OWN_FD;
+    if (kactest_jobs_run(&j) != 0) {
+        if (j.failed_job >= 0)
+            snprintf(why, wl, "%s (%s)", j.why, w[j.failed_job].alg);
+        else
+            snprintf(why, wl, "%s", j.why);
+        return -1;
     }
-    while (left > 0) {
-        fd_set rf;
-        int maxfd = -1;
-        struct timeval tv = { 20, 0 };
-
-        FD_ZERO(&rf);
-        for (i = 0; i < n; i++) {
-            OSSL_ASYNC_FD fds[4];
-            size_t nfds = 0, k;
-
-            if (done[i])
-                continue;
-            if (!ASYNC_WAIT_CTX_get_all_fds(wctx[i], NULL, &nfds) || nfds == 0 || nfds > 4
-                || !ASYNC_WAIT_CTX_get_all_fds(wctx[i], fds, &nfds)) {
-                snprintf(why, wl, "job %d (%s) paused with %zu wait fds", i, w[i].alg, nfds);
-                goto end;
-            }
-            for (k = 0; k < nfds; k++) {
-                FD_SET(fds[k], &rf);
-                if (fds[k] > maxfd)
-                    maxfd = fds[k];
-            }
-        }
-        if (select(maxfd + 1, &rf, NULL, NULL, &tv) <= 0) {
-            snprintf(why, wl, "%d paused jobs, no wait fd readable for 20 s (lost wakeup)",
-                     left);
-            goto end;
-        }
-        for (i = 0; i < n; i++) {
-            struct work *p = &w[i];
-            OSSL_ASYNC_FD fds[4];
-            size_t nfds = 4, k;
-            int ready = 0;
-
-            if (done[i])
-                continue;
-            ASYNC_WAIT_CTX_get_all_fds(wctx[i], fds, &nfds);
-            for (k = 0; k < nfds; k++)
-                ready |= FD_ISSET(fds[k], &rf) != 0;
-            if (!ready)
-                continue;
-            switch (ASYNC_start_job(&jobs[i], wctx[i], &rc, run_work, &p, sizeof(p))) {
-            case ASYNC_FINISH:
-                done[i] = 1;
-                left--;
-                break;
-            case ASYNC_PAUSE:
-                (*pauses)++;
-                break;
-            default:
-                snprintf(why, wl, "ASYNC_start_job (resume) failed");
-                goto end;
-            }
-        }
-    }
-    ret = 0;
-end:
-    for (i = 0; i < n; i++)
-        ASYNC_WAIT_CTX_free(wctx[i]);
-    return ret;
+    *pauses += j.pauses;
+    return 0;
 }
 
-static int count_fds(void)
+/* Round r: NJOBS jobs of up to maxlen bytes driven by run_jobs(), every output checked. */
+static void jobs_round(struct kactest *t, int r, size_t maxlen, uint64_t *rng,
+                       unsigned long *pauses)
 {
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *e;
-    int n = 0;
+    struct work w[NJOBS];
+    char why[300] = "";
 
-    assert_non_null(d);
-    while ((e = readdir(d)) != NULL)
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n;
+    make_work(t, w, NJOBS, maxlen, rng);
+    if (run_jobs(w, NJOBS, pauses, why, sizeof(why)) != 0)
+        fail_msg("round %d: %s", r, why);
+    check_work_cm(w, NJOBS);
 }
 
 static void case_async(void **state)
 {
     struct kactest t;
-    struct work w[NJOBS];
     struct snap a, b;
     uint64_t rng = seed ^ 0x57;
     unsigned long pauses = 0;
-    char why[300] = "";
     int r, fds0 = -1;
 
     open_dpdk(&t, "0", NULL);
     take(&t, &a);
     for (r = 0; r < 4; r++) {
-        make_work(&t, w, NJOBS, r == 3 ? MiB : 256 * 1024, &rng);
-        if (run_jobs(w, NJOBS, &pauses, why, sizeof(why)) != 0)
-            fail_msg("round %d: %s", r, why);
-        check_work_cm(w, NJOBS);
+        jobs_round(&t, r, r == 3 ? MiB : 256 * 1024, &rng, &pauses);
         if (fds0 < 0)
-            fds0 = count_fds();
+            fds0 = kactest_count_fds(NULL, NULL);
     }
-    if (count_fds() != fds0)
-        fail_msg("descriptors: %d after the first round, %d after the last", fds0, count_fds());
+    if (kactest_count_fds(NULL, NULL) != fds0)
+        fail_msg("descriptors: %d after the first round, %d after the last", fds0,
+                 kactest_count_fds(NULL, NULL));
     take(&t, &b);
     printf("# async: 4 x %d jobs, %lu pauses seen by the driver; dpdk pauses %llu burst_max "
            "%llu; queue-full fallbacks %llu\n",
@@ -1369,100 +1275,25 @@ static void case_async(void **state)
 }
 
 /* Callback mode: kaccel calls the ASYNC_WAIT_CTX callback instead of signalling a fd. */
-static pthread_mutex_t cb_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cb_cv = PTHREAD_COND_INITIALIZER;
-static int cb_ready[NJOBS];
-static unsigned long cb_calls;
-
-static int job_callback(void *arg)
-{
-    int i = (int)(intptr_t)arg;
-
-    pthread_mutex_lock(&cb_mu);
-    cb_ready[i] = 1;
-    cb_calls++;
-    pthread_cond_signal(&cb_cv);
-    pthread_mutex_unlock(&cb_mu);
-    return 1;
-}
-
-static void run_jobs_callback(struct work *w, int n)
-{
-    ASYNC_JOB *jobs[NJOBS] = { 0 };
-    ASYNC_WAIT_CTX *wctx[NJOBS];
-    int done[NJOBS] = { 0 }, left = n, i, ret;
-
-    memset(cb_ready, 0, sizeof(cb_ready));
-    for (i = 0; i < n; i++) {
-        struct work *p = &w[i];
-
-        wctx[i] = ASYNC_WAIT_CTX_new();
-        assert_non_null(wctx[i]);
-        assert_true(ASYNC_WAIT_CTX_set_callback(wctx[i], job_callback, (void *)(intptr_t)i));
-        if (ASYNC_start_job(&jobs[i], wctx[i], &ret, run_work, &p, sizeof(p)) == ASYNC_FINISH) {
-            done[i] = 1;
-            left--;
-        }
-    }
-    while (left > 0) {
-        int ready[NJOBS];
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += 20;
-        pthread_mutex_lock(&cb_mu);
-        for (;;) {
-            int any = 0;
-
-            for (i = 0; i < n; i++)
-                any |= cb_ready[i] && !done[i];
-            if (any)
-                break;
-            if (pthread_cond_timedwait(&cb_cv, &cb_mu, &ts) != 0) {
-                pthread_mutex_unlock(&cb_mu);
-                fail_msg("callback mode: no callback for 20 s with %d jobs paused", left);
-            }
-        }
-        memcpy(ready, cb_ready, sizeof(ready));
-        memset(cb_ready, 0, sizeof(cb_ready));
-        pthread_mutex_unlock(&cb_mu);
-        for (i = 0; i < n; i++) {
-            struct work *p = &w[i];
-
-            if (done[i] || !ready[i])
-                continue;
-            if (ASYNC_start_job(&jobs[i], wctx[i], &ret, run_work, &p, sizeof(p))
-                == ASYNC_FINISH) {
-                done[i] = 1;
-                left--;
-            }
-        }
-    }
-    for (i = 0; i < n; i++) {
-        size_t nfds = 99;
-
-        assert_true(ASYNC_WAIT_CTX_get_all_fds(wctx[i], NULL, &nfds));
-        if (nfds != 0)
-            fail_msg("callback mode: job %d got %zu wait fds (the callback was not honoured)", i,
-                     nfds);
-        ASYNC_WAIT_CTX_free(wctx[i]);
-    }
-}
-
 static void case_async_callback(void **state)
 {
     struct kactest t;
     struct work w[NJOBS];
     struct snap a, b;
     uint64_t rng = seed ^ 0x58;
+    unsigned long cb_calls = 0;
     int r;
 
     open_dpdk(&t, "0", NULL);
     take(&t, &a);
-    cb_calls = 0;
     for (r = 0; r < 3; r++) {
+        struct kactest_jobs j = KACTEST_JOBS(w, NJOBS, run_work);
+
+        j.wait = KACTEST_WAIT_CALLBACK;
+        j.callback_no_fds = 1;
         make_work(&t, w, NJOBS, 256 * 1024, &rng);
-        run_jobs_callback(w, NJOBS);
+        kactest_jobs_must_run(&j);
+        cb_calls += j.callbacks;
         check_work_cm(w, NJOBS);
     }
     take(&t, &b);
@@ -1576,21 +1407,16 @@ static void case_threads(void **state)
 static void case_queue_depth(void **state)
 {
     struct kactest t;
-    struct work w[NJOBS];
     struct snap a, b;
     uint64_t rng = seed ^ 0x59, qf, dp;
     unsigned long pauses = 0;
-    char why[300] = "";
     int r;
 
     open_dpdk(&t, "0", NULL);
     take(&t, &a);
     for (r = 0; r < 3; r++) {
         /* up to 48 KiB: one or two ops per request */
-        make_work(&t, w, NJOBS, 48 * 1024, &rng);
-        if (run_jobs(w, NJOBS, &pauses, why, sizeof(why)) != 0)
-            fail_msg("round %d: %s", r, why);
-        check_work_cm(w, NJOBS);
+        jobs_round(&t, r, 48 * 1024, &rng, &pauses);
     }
     take(&t, &b);
     qf = TOTAL(&a, &b, queue_full);
@@ -1622,11 +1448,9 @@ static void case_faults(void **state)
     static const size_t lens[] = { 16, 4096, 100000, MiB + 16 };
     const char *expect = getenv("KACTEST_EXPECT"), *dpdk = getenv("KACTEST_DPDK");
     struct kactest t;
-    struct work w[NJOBS];
     struct snap a, b;
     uint64_t rng = seed ^ 0x5a, grew = 0, dp;
     unsigned long pauses = 0;
-    char why[300] = "";
     size_t i, l;
     int enc, r;
 
@@ -1644,12 +1468,8 @@ static void case_faults(void **state)
                     &rng);
             }
     }
-    for (r = 0; r < 2; r++) {
-        make_work(&t, w, NJOBS, 200000, &rng);
-        if (run_jobs(w, NJOBS, &pauses, why, sizeof(why)) != 0)
-            fail_msg("jobs: %s", why);
-        check_work_cm(w, NJOBS);
-    }
+    for (r = 0; r < 2; r++)
+        jobs_round(&t, r, 200000, &rng, &pauses);
     take(&t, &b);
     if (strcmp(expect, "session") == 0)
         grew = TOTAL(&a, &b, session);
@@ -1688,12 +1508,7 @@ static void case_faults(void **state)
 
 /* ---- the cases, each in a process of its own ------------------------------------- */
 
-struct tcase {
-    const char *name;
-    CMUnitTestFunction fn;
-};
-
-static const struct tcase cases[] = {
+static const struct kactest_case cases[] = {
     { "vectors", case_vectors },     { "differential", case_differential },
     { "mixed", case_mixed_paths },   { "bursts", case_bursts },
     { "ctr_carry", case_ctr_carry }, { "sequences", case_sequences },
@@ -1702,54 +1517,15 @@ static const struct tcase cases[] = {
     { "queue_depth", case_queue_depth }, { "faults", case_faults },
 };
 
-static char tmpdir[64];
+/* KACCEL_DEBUG of each case to DIR/TAG.log, kept when the case fails. */
+static const char *const parent_only[] = { "KACTEST_EXTRA", NULL };
+static struct kactest_cases cs = { .name = "dpdk-cipher", .cases = cases,
+                                   .n = sizeof(cases) / sizeof(cases[0]),
+                                   .timeout = CASE_TIMEOUT, .clear = parent_only };
 
-/*
- * Runs case name in a fresh process (this program with "--case name") with
- * the given environment ("KEY=VALUE", NULL-terminated); KACCEL_DEBUG goes to
- * a file of its own, kept when the case fails.
- */
 static void spawn(const char *name, const char *tag, const char *const *env)
 {
-    char log[160], self[4096];
-    struct timespec t0, t1;
-    ssize_t sl;
-    pid_t pid;
-    int st;
-
-    snprintf(log, sizeof(log), "%s/%s.log", tmpdir, tag);
-    unlink(log);
-    sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    assert_true(sl > 0);
-    self[sl] = '\0';
-    fflush(NULL);
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        char s[32];
-
-        snprintf(s, sizeof(s), "%llu", (unsigned long long)seed);
-        setenv("KACCEL_TEST_SEED", s, 1);
-        setenv("KACCEL_DEBUG", log, 1);
-        unsetenv("KACCEL_FAULT");
-        unsetenv("KACTEST_EXTRA");
-        for (; env != NULL && *env != NULL; env++)
-            putenv((char *)*env);
-        alarm(CASE_TIMEOUT);
-        execl(self, self, "--case", name, (char *)NULL);
-        _exit(127);
-    }
-    assert_int_equal(waitpid(pid, &st, 0), pid);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    printf("# case %s: %.1f s\n", tag,
-           (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-    if (WIFSIGNALED(st))
-        fail_msg("case %s: killed by signal %d%s (log kept: %s)", tag, WTERMSIG(st),
-                 WTERMSIG(st) == SIGALRM ? " (hung)" : "", log);
-    if (WEXITSTATUS(st) != 0)
-        fail_msg("case %s: failed (exit %d; log kept: %s)", tag, WEXITSTATUS(st), log);
-    unlink(log);
+    kactest_case_spawn(&cs, name, tag, 1, env);
 }
 
 static void test_vectors(void **state) { spawn("vectors", "vectors", NULL); }
@@ -1819,49 +1595,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_callback),    cmocka_unit_test(test_threads),
         cmocka_unit_test(test_queue_depth), cmocka_unit_test(test_faults),
     };
-    int r;
 
-    if (kactest_dpdk_lines(NULL) == NULL) {
-        printf("# %s: DPDK PMD for %s not installed: skipped\n", argv[0], kactest_dpdk_device());
-        return 77;
-    }
-    seed = kactest_seed();
-    if (argc == 3 && strcmp(argv[1], "--case") == 0) {
-        OSSL_PROVIDER *dflt;
-        size_t i;
-
-        /*
-         * Like most applications, have the default provider in the default
-         * library context: the crypto_openssl PMD computes there, and when it
-         * cannot load the legacy provider (OPENSSL_MODULES is kaccel's build
-         * folder) it loads nothing itself and every session fails.
-         */
-        dflt = OSSL_PROVIDER_load(NULL, "default");
-        if (dflt == NULL) {
-            fprintf(stderr, "cannot load the default provider\n");
-            return 1;
-        }
-        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-            if (strcmp(cases[i].name, argv[2]) == 0) {
-                const struct CMUnitTest one[] = { { cases[i].name, cases[i].fn, NULL, NULL,
-                                                    NULL } };
-
-                r = cmocka_run_group_tests_name(cases[i].name, one, NULL, NULL);
-                OSSL_PROVIDER_unload(dflt);
-                return r;
-            }
-        fprintf(stderr, "no case %s\n", argv[2]);
-        OSSL_PROVIDER_unload(dflt);
-        return 2;
-    }
-    unsetenv("KACCEL_FAULT"); /* for the cases that set it */
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/kac-dpdk-cipher-XXXXXX");
-    if (mkdtemp(tmpdir) == NULL) {
-        perror("mkdtemp");
-        return 1;
-    }
-    printf("# device %s; logs in %s\n", kactest_dpdk_device(), tmpdir);
-    r = cmocka_run_group_tests_name(kactest_dpdk_device(), tests, NULL, NULL);
-    rmdir(tmpdir); /* only when every log was removed */
-    return r;
+    kactest_dpdk_require(argv[0]);
+    cs.seed = seed = kactest_seed();
+    return kactest_cases_main(&cs, argc, argv, tests, sizeof(tests) / sizeof(tests[0]));
 }

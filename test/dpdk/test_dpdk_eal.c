@@ -38,11 +38,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
-#include <openssl/async.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -59,7 +57,8 @@ static const char *const ciphers[] = { "AES-128-CBC", "AES-256-CBC", "AES-128-CT
 #define NC (sizeof(ciphers) / sizeof(ciphers[0]))
 
 static uint64_t seed;
-static char tmpdir[64];
+/* every case in a fresh process; cs.dir: the logs' folder, the cases' too */
+static struct kactest_cases cs = { .name = "dpdk-eal", .timeout = CASE_TIMEOUT };
 
 /* ---- helpers usable before, during and after fork (no cmocka) ------------ */
 
@@ -133,28 +132,6 @@ static uint64_t sum(struct kactest *t, const char *counter)
     for (i = 0; i < NC; i++)
         s += kactest_stat(t, ciphers[i], counter);
     return s;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char *buf;
-    long n;
-
-    if (f == NULL)
-        return strdup("");
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    if (buf == NULL) {
-        fclose(f);
-        return NULL;
-    }
-    n = (long)fread(buf, 1, (size_t)n, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
 }
 
 /* Lines of the KACCEL_DEBUG log containing what, logged by pid (0: any). */
@@ -322,7 +299,7 @@ static void redirect_begin(struct redirect *r, const char *tag)
     for (fd = 1; fd <= 2; fd++) {
         int f;
 
-        snprintf(r->path[fd], sizeof(r->path[fd]), "%s/%s.fd%d", tmpdir, tag, fd);
+        snprintf(r->path[fd], sizeof(r->path[fd]), "%s/%s.fd%d", cs.dir, tag, fd);
         f = open(r->path[fd], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         assert_true(f >= 0);
         r->saved[fd] = dup(fd);
@@ -342,7 +319,7 @@ static void redirect_end(struct redirect *r, const char *what)
     for (fd = 1; fd <= 2; fd++) {
         dup2(r->saved[fd], fd);
         close(r->saved[fd]);
-        out[fd] = slurp(r->path[fd]);
+        out[fd] = kactest_slurp(r->path[fd]);
         unlink(r->path[fd]);
     }
     for (fd = 1; fd <= 2; fd++)
@@ -524,15 +501,7 @@ static void case_up_quiet(void **state)
 
 /* ---- 2. fork ---------------------------------------------------------------- */
 
-#define CFAIL(...)                                                  \
-    do {                                                            \
-        fprintf(stderr, "  child %d: ", (int)getpid());             \
-        fprintf(stderr, __VA_ARGS__);                               \
-        fputc('\n', stderr);                                        \
-        ERR_print_errors_fp(stderr);                                \
-        fflush(NULL);                                               \
-        _exit(1);                                                   \
-    } while (0)
+#define CFAIL KACTEST_CHILD_FAIL
 
 struct job_arg {
     struct kactest *t;
@@ -543,7 +512,7 @@ struct job_arg {
 
 static int job_main(void *p)
 {
-    struct job_arg *a = *(struct job_arg **)p;
+    struct job_arg *a = p;
 
     if (op_check(a->t->ctx, a->t->ref, "AES-256-CTR", 100000, &a->rng, a->why, sizeof(a->why)))
         a->bad = 1;
@@ -554,44 +523,26 @@ static int job_main(void *p)
 static int run_jobs(struct kactest *t, uint64_t *rng, char *why, size_t wl)
 {
     enum { N = 8 };
-    ASYNC_JOB *job[N] = { 0 };
-    ASYNC_WAIT_CTX *w[N];
     struct job_arg a[N];
-    int done[N] = { 0 }, left = N, i, ret, spins = 0;
+    struct kactest_jobs j = KACTEST_JOBS(a, N, job_main);
+    int i;
 
     for (i = 0; i < N; i++) {
         memset(&a[i], 0, sizeof(a[i]));
         a[i].t = t;
         a[i].rng = *rng + (uint64_t)i;
-        w[i] = ASYNC_WAIT_CTX_new();
     }
-    while (left > 0 && spins++ < 1000000) {
-        for (i = 0; i < N; i++) {
-            struct job_arg *p = &a[i];
-
-            if (done[i])
-                continue;
-            switch (ASYNC_start_job(&job[i], w[i], &ret, job_main, &p, sizeof(p))) {
-            case ASYNC_FINISH:
-                done[i] = 1;
-                left--;
-                break;
-            case ASYNC_PAUSE:
-                break;
-            default:
-                snprintf(why, wl, "ASYNC_start_job failed");
-                return -1;
-            }
-        }
+    j.wait = KACTEST_WAIT_SPIN;
+    if (kactest_jobs_run(&j) != 0) {
+        snprintf(why, wl, "%s", j.why);
+        return -1;
     }
-    for (i = 0; i < N; i++) {
-        ASYNC_WAIT_CTX_free(w[i]);
+    for (i = 0; i < N; i++)
         if (a[i].bad) {
             snprintf(why, wl, "job %d: %s", i, a[i].why);
             return -1;
         }
-    }
-    return left == 0 ? 0 : (snprintf(why, wl, "jobs never finished"), -1);
+    return 0;
 }
 
 /*
@@ -829,7 +780,7 @@ static int try_load(const char *key, const char *value, char *err, size_t errlen
     long n;
     char *data;
 
-    snprintf(cnf, sizeof(cnf), "%s/cnf-XXXXXX", tmpdir);
+    snprintf(cnf, sizeof(cnf), "%s/cnf-XXXXXX", cs.dir);
     fd = mkstemp(cnf);
     assert_true(fd >= 0);
     f = fdopen(fd, "w");
@@ -902,12 +853,7 @@ static void case_bad_keys(void **state)
 
 /* ---- the cases, each in a process of its own -------------------------------------- */
 
-struct tcase {
-    const char *name;
-    CMUnitTestFunction fn;
-};
-
-static const struct tcase cases[] = {
+static const struct kactest_case cases[] = {
     { "up_all_cpus", case_up_all_cpus }, { "up_one_cpu", case_up_one_cpu },
     { "up_thread", case_up_thread },     { "up_quiet", case_up_quiet },
     { "up_lcore_arg", case_up_lcore_arg },
@@ -919,47 +865,7 @@ static const struct tcase cases[] = {
 /* Runs case name in a fresh process with env ("KEY=VALUE"); its log kept when it fails. */
 static void spawn(const char *name, int debug, const char *const *env)
 {
-    char log[160], self[4096];
-    struct timespec t0, t1;
-    ssize_t sl;
-    pid_t pid;
-    int st;
-
-    snprintf(log, sizeof(log), "%s/%s.log", tmpdir, name);
-    unlink(log);
-    sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    assert_true(sl > 0);
-    self[sl] = '\0';
-    fflush(NULL);
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        char s[32];
-
-        snprintf(s, sizeof(s), "%llu", (unsigned long long)seed);
-        setenv("KACCEL_TEST_SEED", s, 1);
-        unsetenv("KACCEL_FAULT");
-        if (debug)
-            setenv(KACCEL_ENV_DEBUG, log, 1);
-        else
-            unsetenv(KACCEL_ENV_DEBUG);
-        for (; env != NULL && *env != NULL; env++)
-            putenv((char *)*env);
-        alarm(CASE_TIMEOUT);
-        execl(self, self, "--case", name, tmpdir, (char *)NULL);
-        _exit(127);
-    }
-    assert_int_equal(waitpid(pid, &st, 0), pid);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    printf("# case %s: %.1f s\n", name,
-           (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-    if (WIFSIGNALED(st))
-        fail_msg("case %s: killed by signal %d%s (log kept: %s)", name, WTERMSIG(st),
-                 WTERMSIG(st) == SIGALRM ? " (hung)" : "", log);
-    if (WEXITSTATUS(st) != 0)
-        fail_msg("case %s: failed (exit %d; log kept: %s)", name, WEXITSTATUS(st), log);
-    unlink(log);
+    kactest_case_spawn(&cs, name, name, debug, env);
 }
 
 static void test_up_all_cpus(void **state) { spawn("up_all_cpus", 1, NULL); }
@@ -998,43 +904,10 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_eal_bad_args), cmocka_unit_test(test_eal_fault),
         cmocka_unit_test(test_no_device),    cmocka_unit_test(test_bad_keys),
     };
-    int r;
 
-    if (kactest_dpdk_lines(NULL) == NULL) {
-        printf("# %s: DPDK PMD for %s not installed: skipped\n", argv[0], kactest_dpdk_device());
-        return 77;
-    }
-    seed = kactest_seed();
-    if (argc == 4 && strcmp(argv[1], "--case") == 0) {
-        OSSL_PROVIDER *dflt;
-        size_t i;
-
-        snprintf(tmpdir, sizeof(tmpdir), "%s", argv[3]);
-        /* the default library context has the default provider (see test_dpdk_cipher.c) */
-        dflt = OSSL_PROVIDER_load(NULL, "default");
-        if (dflt == NULL)
-            return 1;
-        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-            if (strcmp(cases[i].name, argv[2]) == 0) {
-                const struct CMUnitTest one[] = { { cases[i].name, cases[i].fn, NULL, NULL,
-                                                    NULL } };
-
-                r = cmocka_run_group_tests_name(cases[i].name, one, NULL, NULL);
-                OSSL_PROVIDER_unload(dflt);
-                return r;
-            }
-        OSSL_PROVIDER_unload(dflt);
-        fprintf(stderr, "no case %s\n", argv[2]);
-        return 2;
-    }
-    unsetenv("KACCEL_FAULT");
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/kac-dpdk-eal-XXXXXX");
-    if (mkdtemp(tmpdir) == NULL) {
-        perror("mkdtemp");
-        return 1;
-    }
-    printf("# device %s; logs in %s\n", kactest_dpdk_device(), tmpdir);
-    r = cmocka_run_group_tests_name(kactest_dpdk_device(), tests, NULL, NULL);
-    rmdir(tmpdir);
-    return r;
+    kactest_dpdk_require(argv[0]);
+    cs.seed = seed = kactest_seed();
+    cs.cases = cases;
+    cs.n = sizeof(cases) / sizeof(cases[0]);
+    return kactest_cases_main(&cs, argc, argv, tests, sizeof(tests) / sizeof(tests[0]));
 }

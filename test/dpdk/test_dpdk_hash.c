@@ -22,14 +22,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -936,7 +934,7 @@ struct work {
 /* One message in two updates; no cmocka in here (runs on a job's stack). */
 static int run_work(void *arg)
 {
-    struct work *w = *(struct work **)arg;
+    struct work *w = arg;
     const struct halg *a = w->a;
     size_t half = w->len / 2;
     EVP_MD *md = NULL;
@@ -977,75 +975,6 @@ static int run_work(void *arg)
     return ok;
 }
 
-/* Like `openssl speed -async_jobs`: start every job, select on the wait fds, resume. */
-static void run_jobs(struct work *w, int n)
-{
-    ASYNC_JOB *jobs[NJOBS] = { 0 };
-    ASYNC_WAIT_CTX *wctx[NJOBS];
-    int done[NJOBS] = { 0 }, left = n, i, ret, rounds = 0;
-
-    assert_true(n <= NJOBS);
-    for (i = 0; i < n; i++) {
-        struct work *p = &w[i];
-
-        wctx[i] = ASYNC_WAIT_CTX_new();
-        assert_non_null(wctx[i]);
-        switch (ASYNC_start_job(&jobs[i], wctx[i], &ret, run_work, &p, sizeof(p))) {
-        case ASYNC_FINISH:
-            done[i] = 1;
-            left--;
-            break;
-        case ASYNC_PAUSE:
-            break;
-        default:
-            fail_msg("ASYNC_start_job failed");
-        }
-    }
-    while (left > 0) {
-        fd_set rf;
-        int maxfd = -1;
-        struct timeval tv = { 20, 0 };
-
-        assert_true(++rounds < 1000000);
-        FD_ZERO(&rf);
-        for (i = 0; i < n; i++) {
-            OSSL_ASYNC_FD fds[4];
-            size_t nfds = 0, k;
-
-            if (done[i])
-                continue;
-            assert_true(ASYNC_WAIT_CTX_get_all_fds(wctx[i], NULL, &nfds));
-            assert_true(nfds <= 4);
-            assert_true(ASYNC_WAIT_CTX_get_all_fds(wctx[i], fds, &nfds));
-            for (k = 0; k < nfds; k++) {
-                FD_SET(fds[k], &rf);
-                if (fds[k] > maxfd)
-                    maxfd = fds[k];
-            }
-        }
-        if (maxfd >= 0 && select(maxfd + 1, &rf, NULL, NULL, &tv) == 0)
-            fail_msg("jobs waited 20 s without a completion (lost wakeup?)");
-        for (i = 0; i < n; i++) {
-            struct work *p = &w[i];
-
-            if (done[i])
-                continue;
-            switch (ASYNC_start_job(&jobs[i], wctx[i], &ret, run_work, &p, sizeof(p))) {
-            case ASYNC_FINISH:
-                done[i] = 1;
-                left--;
-                break;
-            case ASYNC_PAUSE:
-                break;
-            default:
-                fail_msg("ASYNC_start_job (resume) failed");
-            }
-        }
-    }
-    for (i = 0; i < n; i++)
-        ASYNC_WAIT_CTX_free(wctx[i]);
-}
-
 static void test_async(void **state)
 {
     struct kactest t;
@@ -1079,7 +1008,8 @@ static void test_async(void **state)
                                      w[i].want);
             expected += offloadable(ai, w[i].len, THRESH);
         }
-        run_jobs(w, NJOBS);
+        /* like `openssl speed -async_jobs`: start, wait on the wait fds, resume */
+        kactest_jobs_must_run(&(struct kactest_jobs)KACTEST_JOBS(w, NJOBS, run_work));
         for (i = 0; i < NJOBS; i++) {
             if (!w[i].ok)
                 fail_msg("job %zu (%s, %zu bytes) failed", i, w[i].a->stat, w[i].len);
@@ -1105,36 +1035,19 @@ static void test_async(void **state)
 /* ---- children: sessions and faults (a fresh process each) ----------------- */
 
 static char tmpdir[64];
-static char self[4096];
 
-/* Runs this program as "--child MODE ARG" with KACCEL_FAULT = fault; its exit status. */
-static int run_child(const char *fault, const char *mode, const char *arg)
+/* Runs this program as "--child MODE ARG SEED" with KACCEL_FAULT = fault; fails when it fails. */
+static void run_child(const char *fault, const char *mode, const char *arg)
 {
-    char log[128], sd[32];
-    int st;
-    pid_t pid;
+    char log[128], sd[32], what[256];
+    const char *const args[] = { "--child", mode, arg, sd, NULL };
+    const struct kactest_child c = { .args = args, .fault = fault, .log = log,
+                                     .timeout = CHILD_TIMEOUT };
 
     snprintf(log, sizeof(log), "%s/log", tmpdir);
     snprintf(sd, sizeof(sd), "%llu", (unsigned long long)seed);
-    fflush(NULL);
-    pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        unlink(log);
-        setenv("KACCEL_FAULT", fault, 1);
-        setenv(KACCEL_ENV_DEBUG, log, 1);
-        alarm(CHILD_TIMEOUT); /* survives exec: a hang fails the case */
-        execl(self, self, "--child", mode, arg, sd, (char *)NULL);
-        _exit(127);
-    }
-    assert_int_equal(waitpid(pid, &st, 0), pid);
-    if (WIFSIGNALED(st))
-        fail_msg("KACCEL_FAULT=%s %s: killed by signal %d%s (log %s)", fault, mode, WTERMSIG(st),
-                 WTERMSIG(st) == SIGALRM ? " (hung)" : "", log);
-    if (WEXITSTATUS(st) != 0)
-        fail_msg("KACCEL_FAULT=%s %s %s: failed (status %d, log %s)", fault, mode, arg,
-                 WEXITSTATUS(st), log);
-    return 0;
+    snprintf(what, sizeof(what), "KACCEL_FAULT=%s %s %s", fault, mode, arg);
+    kactest_child_expect(&c, what);
 }
 
 static void test_sessions(void **state)
@@ -1588,12 +1501,8 @@ static void test_child(void **state)
 
 static int cleanup(void **state)
 {
-    char path[128];
-
     (void)state;
-    snprintf(path, sizeof(path), "%s/log", tmpdir);
-    unlink(path);
-    rmdir(tmpdir);
+    kactest_tmpdir_remove(tmpdir, "log");
     return 0;
 }
 
@@ -1616,11 +1525,7 @@ int main(int argc, char **argv)
     };
     const struct CMUnitTest child[] = { cmocka_unit_test(test_child) };
 
-    if (kactest_dpdk_lines(NULL) == NULL) {
-        fprintf(stderr, "test_dpdk_hash: SKIP: the DPDK PMD for %s is not installed\n",
-                kactest_dpdk_device());
-        return 77;
-    }
+    kactest_dpdk_require("test_dpdk_hash");
     /*
      * The crypto_openssl PMD fetches its algorithms from the default library
      * context and, at probe, loads "legacy" and "default" into it.  With
@@ -1645,14 +1550,7 @@ int main(int argc, char **argv)
     /* This process's kaccel never injects faults: KACCEL_FAULT is for the children. */
     unsetenv("KACCEL_FAULT");
     seed = kactest_seed();
-    if (readlink("/proc/self/exe", self, sizeof(self) - 1) < 0) {
-        perror("readlink /proc/self/exe");
+    if (kactest_tmpdir(tmpdir, sizeof(tmpdir), "dpdk-hash") != 0)
         return 1;
-    }
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/kac-dpdk-hash-XXXXXX");
-    if (mkdtemp(tmpdir) == NULL) {
-        perror("mkdtemp");
-        return 1;
-    }
     return cmocka_run_group_tests(tests, setup, cleanup);
 }

@@ -6,7 +6,6 @@
  * thread exit and fork with requests in flight, and no descriptor leak.
  * Where AF_ALG exists (the guest) the offload path must have run in batches.
  */
-#include <dirent.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,8 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <sys/select.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -54,7 +51,7 @@ static int is_aead(const char *a) { return strstr(a, "GCM") || strstr(a, "Poly13
 /* One message: init, the data in two updates (one for AEAD), final. */
 static int run_work(void *arg)
 {
-    struct work *w = *(struct work **)arg;
+    struct work *w = arg;
     EVP_CIPHER *c = EVP_CIPHER_fetch(w->ctx, w->alg, w->props);
     EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
     int n = 0, tot = 0, ok = 0;
@@ -88,150 +85,16 @@ end:
     return ok;
 }
 
-/* Drives the jobs like `openssl speed -async_jobs`: start, select on wait fds, resume. */
+/* Drives the jobs like `openssl speed -async_jobs`: start, wait on the wait fds, resume. */
 static void run_jobs(struct work *w, int n)
 {
-    ASYNC_JOB *jobs[NJOBS] = { 0 };
-    ASYNC_WAIT_CTX *wctx[NJOBS];
-    int done[NJOBS] = { 0 }, left = n, i, ret, rounds = 0;
+    struct kactest_jobs j = KACTEST_JOBS(w, n, run_work);
 
-    assert_true(n <= NJOBS);
-    for (i = 0; i < n; i++) {
-        struct work *p = &w[i];
-
-        wctx[i] = ASYNC_WAIT_CTX_new();
-        assert_non_null(wctx[i]);
-        switch (ASYNC_start_job(&jobs[i], wctx[i], &ret, run_work, &p, sizeof(p))) {
-        case ASYNC_FINISH:
-            done[i] = 1;
-            left--;
-            break;
-        case ASYNC_PAUSE:
-            break;
-        default:
-            fail_msg("ASYNC_start_job failed");
-        }
-    }
-    while (left > 0) {
-        fd_set rf;
-        int maxfd = -1;
-        struct timeval tv = { 20, 0 };
-
-        assert_true(++rounds < 1000000);
-        FD_ZERO(&rf);
-        for (i = 0; i < n; i++) {
-            OSSL_ASYNC_FD fds[4];
-            size_t nfds = 0, k;
-
-            if (done[i])
-                continue;
-            assert_true(ASYNC_WAIT_CTX_get_all_fds(wctx[i], NULL, &nfds));
-            assert_true(nfds <= 4);
-            assert_true(ASYNC_WAIT_CTX_get_all_fds(wctx[i], fds, &nfds));
-            for (k = 0; k < nfds; k++) {
-                FD_SET(fds[k], &rf);
-                if (fds[k] > maxfd)
-                    maxfd = fds[k];
-            }
-        }
-        if (maxfd >= 0 && select(maxfd + 1, &rf, NULL, NULL, &tv) == 0)
-            fail_msg("jobs waited 20 s without a completion (lost wakeup?)");
-        for (i = 0; i < n; i++) {
-            struct work *p = &w[i];
-
-            if (done[i])
-                continue;
-            switch (ASYNC_start_job(&jobs[i], wctx[i], &ret, run_work, &p, sizeof(p))) {
-            case ASYNC_FINISH:
-                done[i] = 1;
-                left--;
-                break;
-            case ASYNC_PAUSE:
-                break;
-            default:
-                fail_msg("ASYNC_start_job (resume) failed");
-            }
-        }
-    }
-    for (i = 0; i < n; i++)
-        ASYNC_WAIT_CTX_free(wctx[i]);
+    kactest_jobs_must_run(&j);
 }
 
 static void make_work(struct kactest *t, struct work *w, unsigned char **ref, int n, uint64_t *rng);
 static void check_work(struct work *w, unsigned char **ref, int n);
-
-/* Callback mode: the callback marks a job ready; the main loop sleeps until one is. */
-static pthread_mutex_t cb_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cb_cv = PTHREAD_COND_INITIALIZER;
-static int cb_ready[NJOBS];
-static unsigned long cb_calls;
-
-static int job_callback(void *arg)
-{
-    int i = (int)(intptr_t)arg;
-
-    pthread_mutex_lock(&cb_mu);
-    cb_ready[i] = 1;
-    cb_calls++;
-    pthread_cond_signal(&cb_cv);
-    pthread_mutex_unlock(&cb_mu);
-    return 1;
-}
-
-static void run_jobs_callback(struct work *w, int n)
-{
-    ASYNC_JOB *jobs[NJOBS] = { 0 };
-    ASYNC_WAIT_CTX *wctx[NJOBS];
-    int done[NJOBS] = { 0 }, left = n, i, ret;
-
-    memset(cb_ready, 0, sizeof(cb_ready));
-    for (i = 0; i < n; i++) {
-        struct work *p = &w[i];
-
-        wctx[i] = ASYNC_WAIT_CTX_new();
-        assert_true(ASYNC_WAIT_CTX_set_callback(wctx[i], job_callback, (void *)(intptr_t)i));
-        if (ASYNC_start_job(&jobs[i], wctx[i], &ret, run_work, &p, sizeof(p)) == ASYNC_FINISH) {
-            done[i] = 1;
-            left--;
-        }
-    }
-    while (left > 0) {
-        int ready[NJOBS];
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += 20;
-        pthread_mutex_lock(&cb_mu);
-        for (;;) {
-            int any = 0;
-
-            for (i = 0; i < n; i++)
-                any |= cb_ready[i] && !done[i];
-            if (any)
-                break;
-            if (pthread_cond_timedwait(&cb_cv, &cb_mu, &ts) != 0) {
-                pthread_mutex_unlock(&cb_mu);
-                fail_msg("callback mode: no callback for 20 s with %d jobs left", left);
-            }
-        }
-        memcpy(ready, cb_ready, sizeof(ready));
-        memset(cb_ready, 0, sizeof(cb_ready));
-        pthread_mutex_unlock(&cb_mu);
-        for (i = 0; i < n; i++) {
-            struct work *p = &w[i];
-
-            if (done[i] || !ready[i])
-                continue;
-            if (ASYNC_start_job(&jobs[i], wctx[i], &ret, run_work, &p, sizeof(p))
-                == ASYNC_FINISH) {
-                done[i] = 1;
-                left--;
-            }
-        }
-    }
-    for (i = 0; i < n; i++)
-        ASYNC_WAIT_CTX_free(wctx[i]);
-}
 
 /* ASYNC_WAIT_CTX_set_callback: kaccel calls the callback instead of signalling a fd. */
 static void test_callback_mode(void **state)
@@ -242,32 +105,24 @@ static void test_callback_mode(void **state)
     struct work w[NJOBS];
     unsigned char *ref[NJOBS];
     uint64_t rng = seed ^ 123;
+    unsigned long cb_calls = 0;
     int r;
 
     kactest_open(&t, l);
-    cb_calls = 0;
     for (r = 0; r < 2; r++) {
+        /* the callback marks a job ready; the driver sleeps until one is */
+        struct kactest_jobs j = KACTEST_JOBS(w, NJOBS, run_work);
+
+        j.wait = KACTEST_WAIT_CALLBACK;
         make_work(&t, w, ref, NJOBS, &rng);
-        run_jobs_callback(w, NJOBS);
+        kactest_jobs_must_run(&j);
+        cb_calls += j.callbacks;
         check_work(w, ref, NJOBS);
     }
     printf("# callback mode: 2 x %d jobs ok, %lu callbacks\n", NJOBS, cb_calls);
     if (have_afalg && cb_calls == 0)
         fail_msg("callback mode: offloaded jobs paused but no callback was called");
     kactest_close(&t);
-}
-
-static int count_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *e;
-    int n = 0;
-
-    assert_non_null(d);
-    while ((e = readdir(d)) != NULL)
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n;
 }
 
 /* Fills n jobs with random messages (encrypt or decrypt) and their references. */
@@ -303,7 +158,7 @@ static void make_work(struct kactest *t, struct work *w, unsigned char **ref, in
         refw.ctx = t->ref;
         refw.props = NULL;
         refw.out = ref[i];
-        assert_true(run_work(&(struct work *){ &refw }));
+        assert_true(run_work(&refw));
         if (r[3] & 1) {
             /* decrypt the reference ciphertext instead */
             memcpy(w[i].in, ref[i], w[i].len);
@@ -314,7 +169,7 @@ static void make_work(struct kactest *t, struct work *w, unsigned char **ref, in
             refw.ctx = t->ref;
             refw.out = ref[i] = realloc(ref[i], w[i].len + 32);
             memcpy(refw.tag, w[i].tag, 16);
-            assert_true(run_work(&(struct work *){ &refw }));
+            assert_true(run_work(&refw));
         } else {
             memcpy(w[i].tag, refw.tag, 16); /* expected tag of the encryption */
         }
@@ -360,10 +215,10 @@ static void jobs_scenario(const char *const *lines, int rounds, const char *what
         run_jobs(w, NJOBS);
         check_work(w, ref, NJOBS);
         if (fds0 < 0)
-            fds0 = count_fds(); /* after the thread's queue exists (ring + eventfd) */
+            fds0 = kactest_count_fds(NULL, NULL); /* after the thread's queue (ring + eventfd) */
     }
-    if (count_fds() != fds0)
-        fail_msg("%s: %d descriptors before, %d after", what, fds0, count_fds());
+    if (kactest_count_fds(NULL, NULL) != fds0)
+        fail_msg("%s: %d descriptors before, %d after", what, fds0, kactest_count_fds(NULL, NULL));
     for (a = 0; a < (int)(sizeof(algs) / sizeof(algs[0])); a++)
         qf += kactest_stat(&t, algs[a], "sw_queue_full");
     *batch_max = kactest_stat(&t, "io_uring", "batch_max");
@@ -428,15 +283,16 @@ static void test_thread_exit(void **state)
         assert_int_equal(pthread_create(&th, NULL, thread_main, &t), 0);
         assert_int_equal(pthread_join(th, NULL), 0);
     }
-    fds0 = count_fds();
+    fds0 = kactest_count_fds(NULL, NULL);
     for (i = 0; i < 8; i++) {
         pthread_t th;
 
         assert_int_equal(pthread_create(&th, NULL, thread_main, &t), 0);
         assert_int_equal(pthread_join(th, NULL), 0);
     }
-    if (count_fds() != fds0)
-        fail_msg("thread exit: %d descriptors before, %d after 8 threads", fds0, count_fds());
+    if (kactest_count_fds(NULL, NULL) != fds0)
+        fail_msg("thread exit: %d descriptors before, %d after 8 threads", fds0,
+                 kactest_count_fds(NULL, NULL));
     kactest_close(&t);
 }
 
@@ -448,23 +304,18 @@ static void test_fork_in_flight(void **state)
     struct kactest t;
     struct work w[NJOBS];
     unsigned char *ref[NJOBS];
-    ASYNC_JOB *jobs[NJOBS] = { 0 };
-    ASYNC_WAIT_CTX *wctx[NJOBS];
+    /* the parent resumes its jobs in turn every 100 us, whatever their wait fds say */
+    struct kactest_jobs j = KACTEST_JOBS(w, NJOBS, run_work);
     uint64_t rng = seed ^ 99;
-    int i, ret, status, left = NJOBS, done[NJOBS] = { 0 };
+    int i, status;
     pid_t pid;
 
     kactest_open(&t, l);
     make_work(&t, w, ref, NJOBS, &rng);
-    for (i = 0; i < NJOBS; i++) {
-        struct work *p = &w[i];
-
-        wctx[i] = ASYNC_WAIT_CTX_new();
-        if (ASYNC_start_job(&jobs[i], wctx[i], &ret, run_work, &p, sizeof(p)) == ASYNC_FINISH) {
-            done[i] = 1;
-            left--;
-        }
-    }
+    j.wait = KACTEST_WAIT_SPIN;
+    j.spin_us = 100;
+    if (kactest_jobs_start(&j) != 0)
+        fail_msg("%s", j.why);
     pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
@@ -473,28 +324,18 @@ static void test_fork_in_flight(void **state)
         unsigned char *cref[8];
         uint64_t crng = seed ^ 5;
 
+        struct kactest_jobs cj = KACTEST_JOBS(cw, 8, run_work);
+
         make_work(&t, cw, cref, 8, &crng);
-        run_jobs(cw, 8);
+        if (kactest_jobs_run(&cj) != 0)
+            _exit(4);
         for (i = 0; i < 8; i++)
             if (!cw[i].ok || memcmp(cw[i].out, cref[i], cw[i].outlen) != 0)
                 _exit(3);
         _exit(0);
     }
-    while (left > 0) {
-        for (i = 0; i < NJOBS; i++) {
-            struct work *p = &w[i];
-
-            if (!done[i]
-                && ASYNC_start_job(&jobs[i], wctx[i], &ret, run_work, &p, sizeof(p))
-                       == ASYNC_FINISH) {
-                done[i] = 1;
-                left--;
-            }
-        }
-        usleep(100);
-    }
-    for (i = 0; i < NJOBS; i++)
-        ASYNC_WAIT_CTX_free(wctx[i]);
+    if (kactest_jobs_finish(&j) != 0)
+        fail_msg("%s", j.why);
     check_work(w, ref, NJOBS);
     assert_int_equal(waitpid(pid, &status, 0), pid);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)

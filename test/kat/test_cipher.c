@@ -19,8 +19,8 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
-#include "afalg_guard.h"
 #include "kactest.h"
+#include "katutil.h"
 
 static const char *const ciphers[] = {
     "AES-128-ECB", "AES-192-ECB", "AES-256-ECB", "AES-128-CBC", "AES-192-CBC",
@@ -198,21 +198,18 @@ static size_t stream(EVP_CIPHER_CTX *x, const unsigned char *in, size_t len, uns
 
 static void differential(struct kactest *t, const char *name)
 {
-    EVP_CIPHER *kc = EVP_CIPHER_fetch(t->ctx, name, "provider=kaccel");
-    EVP_CIPHER *rc = EVP_CIPHER_fetch(t->ref, name, NULL);
+    EVP_CIPHER *kc, *rc;
     size_t si;
     uint64_t rng = seed ^ (uint64_t)strlen(name) * 0x9e3779b97f4a7c15ULL;
 
-    if (kc == NULL)
-        fail_msg("%s not offered by kaccel (kaccel-algorithms = all)", name);
-    assert_non_null(rc);
+    kat_cipher_pair(t, name, &kc, &rc);
     for (si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
         size_t len = sizes[si], keylen = (size_t)EVP_CIPHER_get_key_length(rc);
-        unsigned char key[64], iv[16], *pt = malloc(len + 32), *ct = malloc(len + 32),
-                                       *ref = malloc(len + 32), *back = malloc(len + 32);
+        unsigned char key[64], iv[16];
+        struct kat_bufs m;
         int pad, variant;
 
-        assert_true(pt && ct && ref && back);
+        kat_bufs_new(&m, len + 32);
         if (is_xts(name) && len < 16)
             goto next;
         for (variant = 0; variant < 4; variant++) {
@@ -230,14 +227,14 @@ static void differential(struct kactest *t, const char *name)
                 if (is_xts(name))
                     key[keylen / 2] = (unsigned char)~key[0]; /* halves differ */
                 kactest_rand(&rng, iv, sizeof(iv));
-                kactest_rand(&rng, pt, len);
-                reflen = crypt_once(t->ref, NULL, name, 1, key, iv, pt, len, ref, pad);
+                kactest_rand(&rng, m.pt, len);
+                reflen = crypt_once(t->ref, NULL, name, 1, key, iv, m.pt, len, m.ref, pad);
 
                 x = EVP_CIPHER_CTX_new();
                 assert_int_equal(EVP_EncryptInit_ex2(x, kc, key, iv, NULL), 1);
                 EVP_CIPHER_CTX_set_padding(x, pad);
-                outl = stream(x, pt, len, ct, inplace, dup, &rng);
-                if (outl != reflen || memcmp(ct, ref, reflen) != 0)
+                outl = stream(x, m.pt, len, m.ct, inplace, dup, &rng);
+                if (outl != reflen || memcmp(m.ct, m.ref, reflen) != 0)
                     fail_msg("%s encrypt %zu bytes (pad %d, in-place %d, dup %d) differs from "
                              "the default provider", name, len, pad, inplace, !!dup);
                 EVP_CIPHER_CTX_free(x);
@@ -245,18 +242,15 @@ static void differential(struct kactest *t, const char *name)
                 x = EVP_CIPHER_CTX_new();
                 assert_int_equal(EVP_DecryptInit_ex2(x, kc, key, iv, NULL), 1);
                 EVP_CIPHER_CTX_set_padding(x, pad);
-                outl = stream(x, ct, reflen, back, inplace, dup, &rng);
-                if (outl != len || memcmp(back, pt, len) != 0)
+                outl = stream(x, m.ct, reflen, m.back, inplace, dup, &rng);
+                if (outl != len || memcmp(m.back, m.pt, len) != 0)
                     fail_msg("%s decrypt %zu bytes (pad %d, in-place %d, dup %d) differs", name,
                              len, pad, inplace, !!dup);
                 EVP_CIPHER_CTX_free(x);
             }
         }
     next:
-        free(pt);
-        free(ct);
-        free(ref);
-        free(back);
+        kat_bufs_free(&m);
     }
     EVP_CIPHER_free(kc);
     EVP_CIPHER_free(rc);
@@ -358,52 +352,33 @@ static void bad_inputs(struct kactest *t)
 static void scenario(const char *const *lines, int expect_offload, const char *what)
 {
     struct kactest t;
-    uint64_t before[sizeof(ciphers) / sizeof(ciphers[0])];
+    struct kat_offload o;
     size_t i;
 
     kactest_open(&t, lines);
-    for (i = 0; i < sizeof(ciphers) / sizeof(ciphers[0]); i++)
-        before[i] = kactest_stat(&t, ciphers[i], "offload_ops");
+    kat_offload_begin(&o, &t, ciphers, sizeof(ciphers) / sizeof(ciphers[0]), 0);
     run_kats(&t);
     for (i = 0; i < sizeof(ciphers) / sizeof(ciphers[0]); i++)
         differential(&t, ciphers[i]);
     state_params(&t);
     bad_inputs(&t);
-    for (i = 0; i < sizeof(ciphers) / sizeof(ciphers[0]); i++) {
-        uint64_t off = kactest_stat(&t, ciphers[i], "offload_ops") - before[i];
-        const char *drv = kactest_route(&t, ciphers[i]);
-
-        printf("# %-8s %-12s driver %-28s offloaded ops %llu\n", what, ciphers[i],
-               drv ? drv : "-", (unsigned long long)off);
-        if (expect_offload && drv != NULL && off == 0)
-            fail_msg("%s: routed to %s but nothing was offloaded", ciphers[i], drv);
-        if (!expect_offload && off != 0)
-            fail_msg("%s: offloaded although routing says software", ciphers[i]);
-    }
+    kat_offload_end(&o, &t, what, expect_offload);
     kactest_close(&t);
 }
 
 static void test_software_only(void **state)
 {
-    static const char *const l[] = { "kaccel-algorithms = all", "kaccel-backends = none", NULL };
-
-    scenario(l, 0, "software");
+    scenario(kat_software_only, 0, "software");
 }
 
 static void test_offload_only(void **state)
 {
-    static const char *const l[] = { "kaccel-algorithms = all", "kaccel-afalg-drivers = any",
-                                     "kaccel-min-offload = 0", NULL };
-
-    scenario(l, 1, "offload");
+    scenario(kat_offload_only, 1, "offload");
 }
 
 static void test_alternating(void **state)
 {
-    static const char *const l[] = { "kaccel-algorithms = all", "kaccel-afalg-drivers = any",
-                                     "kaccel-min-offload = 2000", NULL };
-
-    scenario(l, 1, "mixed");
+    scenario(kat_mixed, 1, "mixed");
 }
 
 /* Hardware drivers only (the default): in the guest, AES-CBC on virtio-crypto. */
@@ -464,8 +439,6 @@ int main(void)
     };
 
     seed = kactest_seed();
-    have_afalg = kac_afalg_available();
-    if (!have_afalg && getenv("KACCEL_REQUIRE_AFALG") && !strcmp(getenv("KACCEL_REQUIRE_AFALG"), "1"))
-        kac_test_need_afalg("test_cipher"); /* fails */
+    have_afalg = kat_afalg("test_cipher");
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,8 +20,8 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
-#include "afalg_guard.h"
 #include "kactest.h"
+#include "katutil.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -34,7 +34,6 @@ static const size_t sizes[] = { 0,   1,   3,   55,   56,   63,   64,   65,   71,
                                 8191, 16384, 65535, 65536, 65537, 70000 };
 
 static uint64_t seed;
-static int have_afalg;
 static size_t min_offload; /* the scenario's threshold (SIZE_MAX: software only) */
 
 /* ---- known answers ---------------------------------------------------- */
@@ -114,18 +113,6 @@ static void run_kats(struct kactest *t)
 
 /* ---- parameters --------------------------------------------------------- */
 
-static int same_keys(const OSSL_PARAM *a, const OSSL_PARAM *b)
-{
-    size_t na = 0, nb = 0;
-
-    for (; a != NULL && a[na].key != NULL; na++)
-        if (OSSL_PARAM_locate_const(b, a[na].key) == NULL)
-            return 0;
-    for (; b != NULL && b[nb].key != NULL; nb++)
-        ;
-    return na == nb;
-}
-
 static void params_match(struct kactest *t, const char *name)
 {
     EVP_MD *k = EVP_MD_fetch(t->ctx, name, "provider=kaccel");
@@ -147,9 +134,9 @@ static void params_match(struct kactest *t, const char *name)
     }
     if (bs[0] != bs[1] || sz[0] != sz[1] || xof[0] != xof[1] || absent[0] != absent[1])
         fail_msg("%s: get_params differ from the default provider", name);
-    if (!same_keys(EVP_MD_gettable_params(k), EVP_MD_gettable_params(r))
-        || !same_keys(EVP_MD_settable_ctx_params(k), EVP_MD_settable_ctx_params(r))
-        || !same_keys(EVP_MD_gettable_ctx_params(k), EVP_MD_gettable_ctx_params(r)))
+    if (!kat_same_keys(EVP_MD_gettable_params(k), EVP_MD_gettable_params(r))
+        || !kat_same_keys(EVP_MD_settable_ctx_params(k), EVP_MD_settable_ctx_params(r))
+        || !kat_same_keys(EVP_MD_gettable_ctx_params(k), EVP_MD_gettable_ctx_params(r)))
         fail_msg("%s: parameter tables differ from the default provider", name);
     assert_int_equal(EVP_MD_get_flags(k), EVP_MD_get_flags(r));
     EVP_MD_free(k);
@@ -195,20 +182,6 @@ static void ssl3_ms(struct kactest *t)
 
 /* ---- differential ----------------------------------------------------- */
 
-static size_t random_chunk(uint64_t *rng, size_t left)
-{
-    unsigned char b[2];
-    size_t chunk;
-
-    kactest_rand(rng, b, 2);
-    switch (b[0] & 3) {
-    case 0: chunk = b[1] % 8; break;                                     /* tiny, even empty */
-    case 1: chunk = (size_t)b[1] + 1; break;
-    default: chunk = ((size_t)b[0] << 8 | b[1]) % 20000 + 1; break;
-    }
-    return chunk > left ? left : chunk;
-}
-
 /*
  * Hashes len bytes through x (already initialised) in random chunks; with dup,
  * copies the context at a random point and finishes the copy in one update.
@@ -224,7 +197,7 @@ static void stream(EVP_MD_CTX *x, const char *name, const unsigned char *in, siz
     kactest_rand(rng, &r, 1);
     dup_at = dup ? (size_t)r * len / 256 : (size_t)-1;
     for (;;) {
-        size_t chunk = random_chunk(rng, len - off);
+        size_t chunk = kat_random_chunk(rng, len - off);
 
         if (copy == NULL && off >= dup_at) {
             copy = EVP_MD_CTX_new();
@@ -344,14 +317,11 @@ static void bad_inputs(struct kactest *t)
 static void scenario(const char *const *lines, int expect_offload, const char *what)
 {
     struct kactest t;
-    uint64_t off0[N_ELEMS(digests)], sw0[N_ELEMS(digests)];
+    struct kat_offload o;
     size_t i;
 
     kactest_open(&t, lines);
-    for (i = 0; i < N_ELEMS(digests); i++) {
-        off0[i] = kactest_stat(&t, digests[i], "offload_ops");
-        sw0[i] = kactest_stat(&t, digests[i], "sw_ops");
-    }
+    kat_offload_begin(&o, &t, digests, N_ELEMS(digests), KAT_COUNT_SW);
     run_kats(&t);
     for (i = 0; i < N_ELEMS(digests); i++) {
         params_match(&t, digests[i]);
@@ -359,47 +329,26 @@ static void scenario(const char *const *lines, int expect_offload, const char *w
     }
     ssl3_ms(&t);
     bad_inputs(&t);
-    for (i = 0; i < N_ELEMS(digests); i++) {
-        uint64_t off = kactest_stat(&t, digests[i], "offload_ops") - off0[i];
-        uint64_t sw = kactest_stat(&t, digests[i], "sw_ops") - sw0[i];
-        const char *drv = kactest_route(&t, digests[i]);
-
-        printf("# %-8s %-9s driver %-24s offloaded ops %llu, software ops %llu\n", what,
-               digests[i], drv ? drv : "-", (unsigned long long)off, (unsigned long long)sw);
-        if (off + sw == 0)
-            fail_msg("%s: no operation was counted", digests[i]);
-        if (expect_offload && drv != NULL && off == 0)
-            fail_msg("%s: routed to %s but nothing was offloaded", digests[i], drv);
-        if ((!expect_offload || drv == NULL) && off != 0)
-            fail_msg("%s: offloaded although routing says software", digests[i]);
-    }
+    kat_offload_end(&o, &t, what, expect_offload);
     kactest_close(&t);
 }
 
 static void test_software_only(void **state)
 {
-    static const char *const l[] = { "kaccel-algorithms = all", "kaccel-backends = none", NULL };
-
     min_offload = (size_t)-1;
-    scenario(l, 0, "software");
+    scenario(kat_software_only, 0, "software");
 }
 
 static void test_offload_only(void **state)
 {
-    static const char *const l[] = { "kaccel-algorithms = all", "kaccel-afalg-drivers = any",
-                                     "kaccel-min-offload = 0", NULL };
-
     min_offload = 0;
-    scenario(l, 1, "offload");
+    scenario(kat_offload_only, 1, "offload");
 }
 
 static void test_mixed(void **state)
 {
-    static const char *const l[] = { "kaccel-algorithms = all", "kaccel-afalg-drivers = any",
-                                     "kaccel-min-offload = 2000", NULL };
-
-    min_offload = 2000;
-    scenario(l, 1, "mixed");
+    min_offload = KAT_MIXED_MIN_OFFLOAD;
+    scenario(kat_mixed, 1, "mixed");
 }
 
 int main(void)
@@ -411,8 +360,6 @@ int main(void)
     };
 
     seed = kactest_seed();
-    have_afalg = kac_afalg_available();
-    if (!have_afalg && getenv("KACCEL_REQUIRE_AFALG") && !strcmp(getenv("KACCEL_REQUIRE_AFALG"), "1"))
-        kac_test_need_afalg("test_digest"); /* fails */
+    kat_afalg("test_digest");
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

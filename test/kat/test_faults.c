@@ -17,11 +17,9 @@
  * algorithm one storm, to stay quick in the TCG guest;
  * KACCEL_TEST_FAULTS_FULL=1 injects all three at every call and every storm.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -55,15 +53,7 @@ static unsigned long ncases, ninjected;
 
 /* ---- child side: no cmocka in here ------------------------------------ */
 
-#define CFAIL(...)                                                      \
-    do {                                                                \
-        fprintf(stderr, "  child %d: ", (int)getpid());                 \
-        fprintf(stderr, __VA_ARGS__);                                   \
-        fputc('\n', stderr);                                            \
-        ERR_print_errors_fp(stderr);                                    \
-        fflush(stderr);                                                 \
-        _exit(1);                                                       \
-    } while (0)
+#define CFAIL KACTEST_CHILD_FAIL
 #define CHECK(c, ...)          \
     do {                       \
         if (!(c))              \
@@ -78,21 +68,9 @@ struct kt {
 
 static void kt_open(struct kt *t, const char *const *lines)
 {
-    FILE *f;
-    int fd;
-
     memset(t, 0, sizeof(*t));
     snprintf(t->cnf, sizeof(t->cnf), "%s/cnf-XXXXXX", tmpdir);
-    fd = mkstemp(t->cnf);
-    CHECK(fd >= 0, "mkstemp: %s", strerror(errno));
-    f = fdopen(fd, "w");
-    CHECK(f != NULL, "fdopen");
-    fprintf(f, "openssl_conf = openssl_init\n[openssl_init]\nproviders = provider_sect\n"
-               "[provider_sect]\ndefault = default_sect\nkaccel = kaccel_sect\n"
-               "[default_sect]\nactivate = 1\n[kaccel_sect]\nactivate = 1\n");
-    for (; lines != NULL && *lines != NULL; lines++)
-        fprintf(f, "%s\n", *lines);
-    fclose(f);
+    CHECK(kactest_write_cnf(t->cnf, lines) == 0, "write %s: %s", t->cnf, strerror(errno));
     t->ctx = OSSL_LIB_CTX_new();
     CHECK(t->ctx != NULL && OSSL_LIB_CTX_load_config(t->ctx, t->cnf), "load %s", t->cnf);
     t->kac = OSSL_PROVIDER_load(t->ctx, KACCEL_PROVIDER_NAME);
@@ -111,99 +89,38 @@ static void kt_close(struct kt *t)
     OSSL_LIB_CTX_free(t->ref);
 }
 
-/* The rest of kaccel's line for name in a provider text parameter, or "". */
-static void kt_line(struct kt *t, const char *key, const char *name, char *line, size_t len)
-{
-    static char buf[1 << 16];
-    OSSL_PARAM p[] = { OSSL_PARAM_utf8_string(key, buf, sizeof(buf)), OSSL_PARAM_END };
-    size_t n = strlen(name);
-    const char *s = buf;
-
-    buf[0] = '\0';
-    line[0] = '\0';
-    CHECK(OSSL_PROVIDER_get_params(t->kac, p), "get_params %s", key);
-    while (s != NULL && *s != '\0') {
-        const char *e = strchr(s, '\n');
-        size_t l = e ? (size_t)(e - s) : strlen(s);
-
-        if (l > n && strncmp(s, name, n) == 0 && s[n] == ' ') {
-            if (l >= len)
-                l = len - 1;
-            memcpy(line, s, l);
-            line[l] = '\0';
-            return;
-        }
-        s = e ? e + 1 : NULL;
-    }
-}
-
 static uint64_t kt_stat(struct kt *t, const char *alg, const char *counter)
 {
-    char line[1024], key[64], *p;
+    uint64_t v;
 
-    kt_line(t, KACCEL_PARAM_STATS, alg, line, sizeof(line));
-    snprintf(key, sizeof(key), " %s=", counter);
-    p = strstr(line, key);
-    return p != NULL ? strtoull(p + strlen(key), NULL, 10) : 0;
+    CHECK(kactest_provider_stat(t->kac, alg, counter, &v) == 0, "get_params %s",
+          KACCEL_PARAM_STATS);
+    return v;
 }
 
 /* 1 when kaccel routes alg to an AF_ALG driver (copied to drv when given). */
 static int kt_routed(struct kt *t, const char *alg, char *drv, size_t len)
 {
-    char line[512], d[128] = "-";
+    char d[128];
+    int r = kactest_provider_route(t->kac, alg, d, sizeof(d));
 
-    kt_line(t, KACCEL_PARAM_ROUTES, alg, line, sizeof(line));
-    if (line[0] != '\0')
-        sscanf(line + strlen(alg) + 1, "%127s", d);
+    CHECK(r >= 0, "get_params %s", KACCEL_PARAM_ROUTES);
     if (drv != NULL)
-        snprintf(drv, len, "%s", strncmp(d, "afalg:", 6) == 0 ? d + 6 : d);
-    return strcmp(d, "-") != 0;
-}
-
-/*
- * Open descriptors of this process, the directory's own fd included (always),
- * except a thread's io_uring queue (its ring and eventfd are created once per
- * thread on first use and live as long as the thread): those are counted in
- * *queue_fds.  A leak is a change of the first count, or queue fds growing
- * past one queue.
- */
-static int count_fds2(int *maxfd, int *queue_fds)
-{
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *e;
-    int n = 0, m = -1, q = 0;
-
-    if (d == NULL)
-        return -1;
-    while ((e = readdir(d)) != NULL) {
-        char path[300], link[128];
-        ssize_t l;
-
-        if (e->d_name[0] == '.')
-            continue;
-        if (atoi(e->d_name) > m)
-            m = atoi(e->d_name);
-        snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
-        l = readlink(path, link, sizeof(link) - 1);
-        link[l > 0 ? l : 0] = '\0';
-        if (strcmp(link, "anon_inode:[io_uring]") == 0 || strcmp(link, "anon_inode:[eventfd]") == 0)
-            q++;
-        else
-            n++;
-    }
-    closedir(d);
-    if (maxfd != NULL)
-        *maxfd = m;
-    if (queue_fds != NULL)
-        *queue_fds = q;
-    return n;
+        snprintf(drv, len, "%s", d);
+    return r;
 }
 
 #define MAX_QUEUE_FDS 3 /* one thread: ring, eventfd, a wait fd */
 
+/*
+ * Open descriptors of this process, the directory's own fd included (always),
+ * except a thread's io_uring queue (its ring and eventfd are created once per
+ * thread on first use and live as long as the thread).  A leak is a change of
+ * this count, or queue fds growing past one queue.
+ */
 static int count_fds(int *maxfd)
 {
-    int q, n = count_fds2(maxfd, &q);
+    int q, n = kactest_count_fds(maxfd, &q);
 
     CHECK(q <= MAX_QUEUE_FDS, "%d io_uring/eventfd descriptors in one thread", q);
     return n;
@@ -512,57 +429,26 @@ static int child_walk(const void *arg)
 
 /*
  * Runs fn(arg) in a child with KACCEL_FAULT = fault (NULL: unset) and
- * KACCEL_DEBUG = log (NULL: unset).  Returns the exit status, or 128 + signal.
+ * KACCEL_DEBUG = log (NULL: unset); fails the test (what: ...) unless the
+ * child exits 0 in time.
  */
-static int run_child(const char *fault, const char *log, int (*fn)(const void *),
-                     const void *arg)
+static void run_child(const char *fault, const char *log, int (*fn)(const void *),
+                      const void *arg, const char *what)
 {
-    int st;
-    pid_t pid;
+    const struct kactest_child c = { .fn = fn, .arg = arg, .fault = fault, .log = log,
+                                     .timeout = CASE_TIMEOUT };
 
-    fflush(NULL);
-    pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        if (fault != NULL)
-            setenv("KACCEL_FAULT", fault, 1);
-        else
-            unsetenv("KACCEL_FAULT");
-        if (log != NULL) {
-            unlink(log);
-            setenv(KACCEL_ENV_DEBUG, log, 1);
-        } else {
-            unsetenv(KACCEL_ENV_DEBUG);
-        }
-        alarm(CASE_TIMEOUT);
-        st = fn(arg);
-        fflush(NULL);
-        _exit(st);
-    }
     ncases++;
-    assert_int_equal(waitpid(pid, &st, 0), pid);
-    if (WIFSIGNALED(st))
-        return 128 + WTERMSIG(st);
-    return WEXITSTATUS(st);
+    kactest_child_expect(&c, what);
 }
 
+/* The child's log (KACCEL_DEBUG) as text. */
 static char *slurp(const char *path)
 {
-    FILE *f = fopen(path, "r");
-    char *buf;
-    long n;
+    char *text = kactest_slurp(path);
 
-    if (f == NULL)
-        return strdup("");
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    n = (long)fread(buf, 1, (size_t)n, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
+    assert_non_null(text);
+    return text;
 }
 
 /* The log text between "test[pid] MARK" and "test[pid] END" (in place), or NULL. */
@@ -603,16 +489,6 @@ static void calls_in(const char *w, unsigned long lo[], unsigned long hi[])
     }
 }
 
-static void check_status(int st, const char *what)
-{
-    if (st == 128 + SIGALRM)
-        fail_msg("%s: hung (no result in %d s)", what, CASE_TIMEOUT);
-    if (st > 128)
-        fail_msg("%s: crashed with signal %d", what, st - 128);
-    if (st != 0)
-        fail_msg("%s: failed (status %d)", what, st);
-}
-
 static void walk_one(const struct walk_alg *a)
 {
     static const char *const errs[] = { "EIO", "EAGAIN", "EBUSY" };
@@ -625,7 +501,7 @@ static void walk_one(const struct walk_alg *a)
 
     snprintf(log, sizeof(log), "%s/log", tmpdir);
     /* Dry run: which calls does the operation make? */
-    check_status(run_child("trace", log, child_walk, &wc), a->label);
+    run_child("trace", log, child_walk, &wc, a->label);
     text = slurp(log);
     w = window(text);
     if (w == NULL)
@@ -652,7 +528,7 @@ static void walk_one(const struct walk_alg *a)
                 snprintf(spec, sizeof(spec), "%s:%lu:%s", kac_fault_site_name(s), n, errs[e]);
                 snprintf(what, sizeof(what), "%s KACCEL_FAULT=%s", a->label, spec);
                 wc.fault_site = s;
-                check_status(run_child(spec, log, child_walk, &wc), what);
+                run_child(spec, log, child_walk, &wc, what);
                 text = slurp(log);
                 w = window(text);
                 if (w == NULL || strstr(w, "fault: inject") == NULL)
@@ -667,7 +543,7 @@ static void walk_one(const struct walk_alg *a)
         if (!full && i != (size_t)(a - walk_algs) % (sizeof(storms) / sizeof(storms[0])))
             continue;
         snprintf(what, sizeof(what), "%s KACCEL_FAULT=%s", a->label, storms[i]);
-        check_status(run_child(storms[i], NULL, child_walk, &wc), what);
+        run_child(storms[i], NULL, child_walk, &wc, what);
     }
 }
 
@@ -731,6 +607,51 @@ static void test_switch(void **state)
     assert_int_equal(kac_fault_calls(KAC_FAULT_ANY), 0);
 }
 
+/* ---- many AES-128-CBC contexts alive, each checked ------------------------ */
+
+struct cbc {
+    EVP_CIPHER *c, *rc;
+    unsigned char key[16], iv[16], in[MSG], out[MSG], ref[MSG];
+};
+
+static void cbc_fetch(struct cbc *b, struct kt *t, uint64_t in_seed)
+{
+    b->c = EVP_CIPHER_fetch(t->ctx, "AES-128-CBC", "provider=kaccel");
+    b->rc = EVP_CIPHER_fetch(t->ref, "AES-128-CBC", NULL);
+    CHECK(b->c != NULL && b->rc != NULL, "fetch AES-128-CBC");
+    fill(b->in, MSG, in_seed);
+}
+
+/*
+ * Context i through kaccel with a key and IV of its own (made from seed + i
+ * and seed + 1000 + i, left in b), one message encrypted and compared with
+ * the default provider's.  what: appended to the message when it fails.
+ */
+static EVP_CIPHER_CTX *cbc_context(struct cbc *b, int i, uint64_t seed, const char *what)
+{
+    EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new(), *r = EVP_CIPHER_CTX_new();
+    int n;
+
+    fill(b->key, sizeof(b->key), seed + (uint64_t)i);
+    fill(b->iv, sizeof(b->iv), seed + 1000 + (uint64_t)i);
+    CHECK(x != NULL && r != NULL && EVP_EncryptInit_ex2(x, b->c, b->key, b->iv, NULL)
+              && EVP_CIPHER_CTX_set_padding(x, 0)
+              && EVP_EncryptUpdate(x, b->out, &n, b->in, MSG) && n == MSG,
+          "context %d: encryption failed%s", i, what);
+    CHECK(EVP_EncryptInit_ex2(r, b->rc, b->key, b->iv, NULL) && EVP_CIPHER_CTX_set_padding(r, 0)
+              && EVP_EncryptUpdate(r, b->ref, &n, b->in, MSG),
+          "reference");
+    CHECK(memcmp(b->out, b->ref, MSG) == 0, "context %d: wrong ciphertext", i);
+    EVP_CIPHER_CTX_free(r);
+    return x;
+}
+
+static void cbc_free(struct cbc *b)
+{
+    EVP_CIPHER_free(b->c);
+    EVP_CIPHER_free(b->rc);
+}
+
 /* ---- session exhaustion on the device ---------------------------------- */
 
 #define NSESS 200
@@ -739,10 +660,8 @@ static int child_sessions(const void *arg)
 {
     static const char *const hw[] = { "kaccel-algorithms = all", "kaccel-min-offload = 0",
                                       NULL };
-    static unsigned char in[MSG], out[MSG], ref[MSG];
+    static struct cbc b;
     EVP_CIPHER_CTX *x[NSESS];
-    EVP_CIPHER *c, *rc;
-    unsigned char key[16], iv[16];
     uint64_t off, sws, before;
     char drv[128];
     struct kt t;
@@ -754,27 +673,10 @@ static int child_sessions(const void *arg)
         CHECK(kt_routed(&t, "AES-128-CBC", drv, sizeof(drv))
                   && strcmp(drv, "virtio_crypto_aes_cbc") == 0,
               "AES-128-CBC routed to %s, not virtio_crypto_aes_cbc", drv);
-    c = EVP_CIPHER_fetch(t.ctx, "AES-128-CBC", "provider=kaccel");
-    rc = EVP_CIPHER_fetch(t.ref, "AES-128-CBC", NULL);
-    CHECK(c != NULL && rc != NULL, "fetch AES-128-CBC");
-    fill(in, sizeof(in), 51);
+    cbc_fetch(&b, &t, 51);
     fd0 = count_fds(NULL);
-    for (i = 0; i < NSESS; i++) {
-        EVP_CIPHER_CTX *r = EVP_CIPHER_CTX_new();
-
-        fill(key, sizeof(key), 1000 + (uint64_t)i);
-        fill(iv, sizeof(iv), 2000 + (uint64_t)i);
-        x[i] = EVP_CIPHER_CTX_new();
-        CHECK(x[i] != NULL && r != NULL && EVP_EncryptInit_ex2(x[i], c, key, iv, NULL)
-                  && EVP_CIPHER_CTX_set_padding(x[i], 0)
-                  && EVP_EncryptUpdate(x[i], out, &n, in, MSG) && n == MSG,
-              "context %d: encryption failed", i);
-        CHECK(EVP_EncryptInit_ex2(r, rc, key, iv, NULL) && EVP_CIPHER_CTX_set_padding(r, 0)
-                  && EVP_EncryptUpdate(r, ref, &n, in, MSG),
-              "reference");
-        CHECK(memcmp(out, ref, MSG) == 0, "context %d: wrong ciphertext", i);
-        EVP_CIPHER_CTX_free(r);
-    }
+    for (i = 0; i < NSESS; i++)
+        x[i] = cbc_context(&b, i, 1000, "");
     off = kt_stat(&t, "AES-128-CBC", "offload_ops");
     sws = kt_stat(&t, "AES-128-CBC", "sw_session");
     printf("# %d contexts alive: %llu offloaded, %llu sw_session, %d descriptors more\n",
@@ -792,15 +694,15 @@ static int child_sessions(const void *arg)
     /* The device's sessions are back: a new context offloads. */
     before = kt_stat(&t, "AES-128-CBC", "offload_ops");
     x[0] = EVP_CIPHER_CTX_new();
-    CHECK(EVP_EncryptInit_ex2(x[0], c, key, iv, NULL) && EVP_CIPHER_CTX_set_padding(x[0], 0)
-              && EVP_EncryptUpdate(x[0], out, &n, in, MSG) && memcmp(out, ref, MSG) == 0,
+    CHECK(EVP_EncryptInit_ex2(x[0], b.c, b.key, b.iv, NULL)
+              && EVP_CIPHER_CTX_set_padding(x[0], 0)
+              && EVP_EncryptUpdate(x[0], b.out, &n, b.in, MSG) && memcmp(b.out, b.ref, MSG) == 0,
           "new context after freeing");
     EVP_CIPHER_CTX_free(x[0]);
     if (have_afalg)
         CHECK(kt_stat(&t, "AES-128-CBC", "offload_ops") == before + 1,
               "a new context after freeing did not offload");
-    EVP_CIPHER_free(c);
-    EVP_CIPHER_free(rc);
+    cbc_free(&b);
     kt_close(&t);
     return 0;
 }
@@ -808,7 +710,7 @@ static int child_sessions(const void *arg)
 static void test_sessions(void **state)
 {
     (void)state;
-    check_status(run_child(NULL, NULL, child_sessions, NULL), "session exhaustion");
+    run_child(NULL, NULL, child_sessions, NULL, "session exhaustion");
     if (!have_afalg)
         skip();
 }
@@ -819,10 +721,8 @@ static void test_sessions(void **state)
 
 static int child_fdlimit(const void *arg)
 {
-    static unsigned char in[MSG], out[MSG], ref[MSG];
+    static struct cbc b;
     EVP_CIPHER_CTX *x[NFD_CTX];
-    EVP_CIPHER *c, *rc;
-    unsigned char key[16], iv[16];
     struct rlimit old, lim;
     int i, n, fd0, maxfd;
     uint64_t off, sws;
@@ -830,34 +730,18 @@ static int child_fdlimit(const void *arg)
 
     (void)arg;
     kt_open(&t, walk_cnf);
-    c = EVP_CIPHER_fetch(t.ctx, "AES-128-CBC", "provider=kaccel");
-    rc = EVP_CIPHER_fetch(t.ref, "AES-128-CBC", NULL);
-    CHECK(c != NULL && rc != NULL, "fetch AES-128-CBC");
-    fill(in, sizeof(in), 61);
+    cbc_fetch(&b, &t, 61);
     fd0 = count_fds(&maxfd);
     CHECK(getrlimit(RLIMIT_NOFILE, &old) == 0, "getrlimit");
     lim = old;
     lim.rlim_cur = (rlim_t)maxfd + 1 + 5;
     CHECK(setrlimit(RLIMIT_NOFILE, &lim) == 0, "setrlimit");
-    for (i = 0; i < NFD_CTX; i++) {
-        EVP_CIPHER_CTX *r = EVP_CIPHER_CTX_new();
-
-        fill(key, sizeof(key), 3000 + (uint64_t)i);
-        fill(iv, sizeof(iv), 4000 + (uint64_t)i);
-        x[i] = EVP_CIPHER_CTX_new();
-        CHECK(x[i] != NULL && r != NULL && EVP_EncryptInit_ex2(x[i], c, key, iv, NULL)
-                  && EVP_CIPHER_CTX_set_padding(x[i], 0)
-                  && EVP_EncryptUpdate(x[i], out, &n, in, MSG) && n == MSG,
-              "context %d: encryption failed at the descriptor limit", i);
-        CHECK(EVP_EncryptInit_ex2(r, rc, key, iv, NULL) && EVP_CIPHER_CTX_set_padding(r, 0)
-                  && EVP_EncryptUpdate(r, ref, &n, in, MSG),
-              "reference");
-        CHECK(memcmp(out, ref, MSG) == 0, "context %d: wrong ciphertext", i);
-        EVP_CIPHER_CTX_free(r);
-    }
+    for (i = 0; i < NFD_CTX; i++)
+        x[i] = cbc_context(&b, i, 3000, " at the descriptor limit");
     /* A second round on the same contexts: backing off, still correct. */
     for (i = 0; i < NFD_CTX; i++)
-        CHECK(EVP_EncryptUpdate(x[i], out, &n, in, MSG) && n == MSG, "context %d: round 2", i);
+        CHECK(EVP_EncryptUpdate(x[i], b.out, &n, b.in, MSG) && n == MSG, "context %d: round 2",
+              i);
     CHECK(setrlimit(RLIMIT_NOFILE, &old) == 0, "restore the limit");
     off = kt_stat(&t, "AES-128-CBC", "offload_ops");
     sws = kt_stat(&t, "AES-128-CBC", "sw_session");
@@ -868,8 +752,7 @@ static int child_fdlimit(const void *arg)
     for (i = 0; i < NFD_CTX; i++)
         EVP_CIPHER_CTX_free(x[i]);
     CHECK(count_fds(NULL) == fd0, "descriptors leaked at the limit");
-    EVP_CIPHER_free(c);
-    EVP_CIPHER_free(rc);
+    cbc_free(&b);
     kt_close(&t);
     return 0;
 }
@@ -877,7 +760,7 @@ static int child_fdlimit(const void *arg)
 static void test_fd_limit(void **state)
 {
     (void)state;
-    check_status(run_child(NULL, NULL, child_fdlimit, NULL), "descriptor limit");
+    run_child(NULL, NULL, child_fdlimit, NULL, "descriptor limit");
     if (!have_afalg)
         skip();
 }
@@ -887,20 +770,10 @@ static void test_fd_limit(void **state)
 /* Counts "fault: SITE" lines logged by pid after the line "test[pid] what". */
 static int count_calls(const char *log, int pid, const char *after, const char *site)
 {
-    char *text = NULL, *p, key[64];
-    FILE *f = fopen(log, "r");
-    long n;
+    char *text = kactest_slurp(log), *p, key[64];
     int cnt = 0;
 
-    CHECK(f != NULL, "open %s", log);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    text = malloc((size_t)n + 1);
-    CHECK(text != NULL, "malloc");
-    n = (long)fread(text, 1, (size_t)n, f);
-    text[n] = '\0';
-    fclose(f);
+    CHECK(text != NULL && access(log, R_OK) == 0, "read %s", log);
     snprintf(key, sizeof(key), "test[%d] %s\n", pid, after);
     p = strstr(text, key);
     CHECK(p != NULL, "no '%s' in the log", key);
@@ -1016,7 +889,7 @@ static void test_fork(void **state)
 
     (void)state;
     snprintf(log, sizeof(log), "%s/log", tmpdir);
-    check_status(run_child("trace", log, child_fork, NULL), "fork");
+    run_child("trace", log, child_fork, NULL, "fork");
     if (!have_afalg)
         skip();
 }
@@ -1025,12 +898,8 @@ static void test_fork(void **state)
 
 static int cleanup(void **state)
 {
-    char path[128];
-
     (void)state;
-    snprintf(path, sizeof(path), "%s/log", tmpdir);
-    unlink(path);
-    rmdir(tmpdir);
+    kactest_tmpdir_remove(tmpdir, "log");
     return 0;
 }
 
@@ -1053,10 +922,7 @@ int main(void)
            && strcmp(getenv("KACCEL_TEST_FAULTS_FULL"), "1") == 0;
     if (!have_afalg && req != NULL && strcmp(req, "1") == 0)
         kac_test_need_afalg("test_faults"); /* fails */
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/kac-faults-XXXXXX");
-    if (mkdtemp(tmpdir) == NULL) {
-        perror("mkdtemp");
+    if (kactest_tmpdir(tmpdir, sizeof(tmpdir), "faults") != 0)
         return 1;
-    }
     return cmocka_run_group_tests(tests, NULL, cleanup);
 }

@@ -21,8 +21,8 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
-#include "afalg_guard.h"
 #include "kactest.h"
+#include "katutil.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -51,7 +51,6 @@ static const size_t sizes[] = { 0,   1,   15,  16,   17,   63,   64,   65,   127
                                 136, 144, 1000, 1999, 2000, 2001, 4096, 16384, 65536, 70000 };
 
 static uint64_t seed;
-static int have_afalg;
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -97,15 +96,7 @@ static size_t mac_once(OSSL_LIB_CTX *ctx, const char *props, const char *mac, co
 
 /* ---- known answers ------------------------------------------------------ */
 
-static const char nist_msg[] =
-    "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51"
-    "30c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710";
-static const char tc6[] = "Test Using Larger Than Block-Size Key - Hash Key First";
-static const char tc7[] = "This is a test using a larger than block-size key and a larger than "
-                          "block-size data. The key needs to be hashed before being used by the "
-                          "HMAC algorithm.";
-
-/* key: hex, or "=<byte><count>" for a repeated byte; data likewise, or "'text" */
+/* key and data in kat_bytes()'s notation */
 static const struct {
     const char *mac, *sub, *key, *data, *want;
 } kats[] = {
@@ -130,14 +121,14 @@ static const struct {
     { "HMAC", "SHA2-512", "=aa20", "=dd50",
       "fa73b0089d56a284efb0f0756c890be9b1b5dbdd8ee81a3655f83e33b2279d39"
       "bf3e848279a722c806b485a47e67c807b946a337bee8942674278859e13292fb" },
-    { "HMAC", "SHA2-256", "=aa131", tc6,
+    { "HMAC", "SHA2-256", "=aa131", kat_rfc4231_tc6,
       "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54" },
-    { "HMAC", "SHA2-512", "=aa131", tc6,
+    { "HMAC", "SHA2-512", "=aa131", kat_rfc4231_tc6,
       "80b24263c7c1a3ebb71493c1dd7be8b49b46d1f41b4aeec1121b013783f8f352"
       "6b56d037e05f2598bd0fd2215d6a1e5295e64f73f63f0aec8b915a985d786598" },
-    { "HMAC", "SHA2-256", "=aa131", tc7,
+    { "HMAC", "SHA2-256", "=aa131", kat_rfc4231_tc7,
       "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2" },
-    { "HMAC", "SHA2-512", "=aa131", tc7,
+    { "HMAC", "SHA2-512", "=aa131", kat_rfc4231_tc7,
       "e37b6a775dc87dbaa4dfa9f96e5e3ffddebd71f8867289865df5a32d20cdc944"
       "b6022cac3c4982b10d5eeb55c3e4de15134676fb6de0446065c97440fa8c6a58" },
     /* RFC 4493 section 4 (AES-128), NIST SP 800-38B D.2 / D.3 (AES-192, AES-256) */
@@ -159,64 +150,26 @@ static const struct {
       "#64", "e1992190549f6ed5696a2c056c315410" },
 };
 
-/* Decodes the compact notation of the table above. */
-static size_t kat_bytes(const char *s, unsigned char *out)
-{
-    unsigned v, count;
-
-    if (s[0] == '\'') {
-        memcpy(out, s + 1, strlen(s) - 1);
-        return strlen(s) - 1;
-    }
-    if (s[0] == '#') { /* the first n bytes of the NIST example message */
-        unsigned char all[64];
-
-        kactest_unhex(nist_msg, all);
-        count = (unsigned)atoi(s + 1);
-        memcpy(out, all, count);
-        return count;
-    }
-    if (s[0] == '=') {
-        sscanf(s + 1, "%2x%u", &v, &count);
-        memset(out, (int)v, count);
-        return count;
-    }
-    if (s[0] != '\0' && strchr("0123456789abcdef", s[0]) != NULL
-        && strlen(s) % 2 == 0 && strspn(s, "0123456789abcdef") == strlen(s))
-        return kactest_unhex(s, out);
-    memcpy(out, s, strlen(s)); /* plain text (long RFC 4231 messages) */
-    return strlen(s);
-}
-
 static void run_kats(struct kactest *t)
 {
     size_t i;
 
     for (i = 0; i < N_ELEMS(kats); i++) {
-        unsigned char key[256], data[256], want[64], got[EVP_MAX_MD_SIZE];
-        size_t kl = kat_bytes(kats[i].key, key), dl = kat_bytes(kats[i].data, data);
-        size_t wl = kactest_unhex(kats[i].want, want);
+        unsigned char want[64], got[EVP_MAX_MD_SIZE], *key, *data;
+        size_t kl, dl, wl = kactest_unhex(kats[i].want, want);
 
+        key = kat_bytes(kats[i].key, &kl);
+        data = kat_bytes(kats[i].data, &dl);
         assert_int_equal(mac_once(t->ctx, "provider=kaccel", kats[i].mac, kats[i].sub, key, kl,
                                   data, dl, got), wl);
         if (memcmp(got, want, wl) != 0)
             fail_msg("%s-%s known answer %zu mismatch", kats[i].mac, kats[i].sub, i);
+        free(key);
+        free(data);
     }
 }
 
 /* ---- parameters --------------------------------------------------------- */
-
-static int same_keys(const OSSL_PARAM *a, const OSSL_PARAM *b)
-{
-    size_t na = 0, nb = 0;
-
-    for (; a != NULL && a[na].key != NULL; na++)
-        if (OSSL_PARAM_locate_const(b, a[na].key) == NULL)
-            return 0;
-    for (; b != NULL && b[nb].key != NULL; nb++)
-        ;
-    return na == nb;
-}
 
 static void params_match(struct kactest *t, const struct variant *v)
 {
@@ -230,9 +183,9 @@ static void params_match(struct kactest *t, const struct variant *v)
 
     assert_non_null(k);
     assert_non_null(r);
-    if (!same_keys(EVP_MAC_settable_ctx_params(k), EVP_MAC_settable_ctx_params(r))
-        || !same_keys(EVP_MAC_gettable_ctx_params(k), EVP_MAC_gettable_ctx_params(r))
-        || !same_keys(EVP_MAC_gettable_params(k), EVP_MAC_gettable_params(r)))
+    if (!kat_same_keys(EVP_MAC_settable_ctx_params(k), EVP_MAC_settable_ctx_params(r))
+        || !kat_same_keys(EVP_MAC_gettable_ctx_params(k), EVP_MAC_gettable_ctx_params(r))
+        || !kat_same_keys(EVP_MAC_gettable_params(k), EVP_MAC_gettable_params(r)))
         fail_msg("%s: parameter tables differ from the default provider", v->mac);
     kx = EVP_MAC_CTX_new(k);
     rx = EVP_MAC_CTX_new(r);
@@ -256,20 +209,6 @@ static void params_match(struct kactest *t, const struct variant *v)
 
 /* ---- differential ------------------------------------------------------- */
 
-static size_t random_chunk(uint64_t *rng, size_t left)
-{
-    unsigned char b[2];
-    size_t chunk;
-
-    kactest_rand(rng, b, 2);
-    switch (b[0] & 3) {
-    case 0: chunk = b[1] % 8; break;
-    case 1: chunk = (size_t)b[1] + 1; break;
-    default: chunk = ((size_t)b[0] << 8 | b[1]) % 20000 + 1; break;
-    }
-    return chunk > left ? left : chunk;
-}
-
 static void stream(EVP_MAC_CTX *x, const char *what, const unsigned char *in, size_t len,
                    int dup, const unsigned char *want, size_t wantlen, uint64_t *rng)
 {
@@ -280,7 +219,7 @@ static void stream(EVP_MAC_CTX *x, const char *what, const unsigned char *in, si
     kactest_rand(rng, &r, 1);
     dup_at = dup ? (size_t)r * len / 256 : (size_t)-1;
     for (;;) {
-        size_t chunk = random_chunk(rng, len - off);
+        size_t chunk = kat_random_chunk(rng, len - off);
 
         if (copy == NULL && off >= dup_at) {
             copy_off = off;
@@ -436,15 +375,14 @@ static void bad_inputs(struct kactest *t)
 static void scenario(const char *const *lines, int expect_offload, const char *what)
 {
     struct kactest t;
-    uint64_t off0[N_ELEMS(variants)], sw0[N_ELEMS(variants)];
+    struct kat_offload o;
+    const char *names[N_ELEMS(variants)]; /* kaccel's variants (NULL: not kaccel's) */
     size_t i;
 
     kactest_open(&t, lines);
     for (i = 0; i < N_ELEMS(variants); i++)
-        if (variants[i].kvar != NULL) {
-            off0[i] = kactest_stat(&t, variants[i].kvar, "offload_ops");
-            sw0[i] = kactest_stat(&t, variants[i].kvar, "sw_ops");
-        }
+        names[i] = variants[i].kvar;
+    kat_offload_begin(&o, &t, names, N_ELEMS(variants), KAT_COUNT_SW);
     run_kats(&t);
     for (i = 0; i < N_ELEMS(variants); i++) {
         params_match(&t, &variants[i]);
@@ -452,48 +390,23 @@ static void scenario(const char *const *lines, int expect_offload, const char *w
     }
     hmac_tls(&t);
     bad_inputs(&t);
-    for (i = 0; i < N_ELEMS(variants); i++) {
-        const char *name = variants[i].kvar, *drv;
-        uint64_t off, sw;
-
-        if (name == NULL)
-            continue;
-        off = kactest_stat(&t, name, "offload_ops") - off0[i];
-        sw = kactest_stat(&t, name, "sw_ops") - sw0[i];
-        drv = kactest_route(&t, name);
-        printf("# %-8s %-14s driver %-28s offloaded ops %llu, software ops %llu\n", what, name,
-               drv ? drv : "-", (unsigned long long)off, (unsigned long long)sw);
-        if (off + sw == 0)
-            fail_msg("%s: no operation was counted", name);
-        if (expect_offload && drv != NULL && off == 0)
-            fail_msg("%s: routed to %s but nothing was offloaded", name, drv);
-        if ((!expect_offload || drv == NULL) && off != 0)
-            fail_msg("%s: offloaded although routing says software", name);
-    }
+    kat_offload_end(&o, &t, what, expect_offload);
     kactest_close(&t);
 }
 
 static void test_software_only(void **state)
 {
-    static const char *const l[] = { "kaccel-algorithms = all", "kaccel-backends = none", NULL };
-
-    scenario(l, 0, "software");
+    scenario(kat_software_only, 0, "software");
 }
 
 static void test_offload_only(void **state)
 {
-    static const char *const l[] = { "kaccel-algorithms = all", "kaccel-afalg-drivers = any",
-                                     "kaccel-min-offload = 0", NULL };
-
-    scenario(l, 1, "offload");
+    scenario(kat_offload_only, 1, "offload");
 }
 
 static void test_mixed(void **state)
 {
-    static const char *const l[] = { "kaccel-algorithms = all", "kaccel-afalg-drivers = any",
-                                     "kaccel-min-offload = 2000", NULL };
-
-    scenario(l, 1, "mixed");
+    scenario(kat_mixed, 1, "mixed");
 }
 
 int main(void)
@@ -505,8 +418,6 @@ int main(void)
     };
 
     seed = kactest_seed();
-    have_afalg = kac_afalg_available();
-    if (!have_afalg && getenv("KACCEL_REQUIRE_AFALG") && !strcmp(getenv("KACCEL_REQUIRE_AFALG"), "1"))
-        kac_test_need_afalg("test_mac"); /* fails */
+    kat_afalg("test_mac");
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
