@@ -431,8 +431,10 @@ static void dump_stats(void)
 static void kac_teardown(void *provctx)
 {
     KAC_DBG("teardown");
-    if (__atomic_sub_fetch(&instances, 1, __ATOMIC_ACQ_REL) == 0)
+    if (__atomic_sub_fetch(&instances, 1, __ATOMIC_ACQ_REL) == 0) {
         dump_stats();
+        kac_dpdk_release();
+    }
     prov_free(provctx);
 }
 

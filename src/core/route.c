@@ -61,18 +61,24 @@ void kac_router_current(const struct kac_router *r, struct kac_router *out)
     int a;
 
     *out = *r;
-    if (!r->present[KAC_BACKEND_DPDK])
-        return;
-    for (a = 0; a < KAC_ALG_COUNT; a++)
-        if (kac_dpdk_device_for((enum kac_alg_id)a) != NULL)
-            break;
-    if (a == KAC_ALG_COUNT)
-        return; /* EAL not up here (or no device at all): nothing new is known */
-    /* The probe reads the backend's state once it is up; it starts nothing. */
+    if (!r->present[KAC_BACKEND_DPDK] || !kac_dpdk_settled())
+        return; /* EAL not brought up yet: nothing new is known */
+    /*
+     * The probe reads the backend's state once bring-up is over (up, failed,
+     * or inherited through fork: then DPDK serves nothing); it starts nothing.
+     */
     out->present[KAC_BACKEND_DPDK] =
         backends[KAC_BACKEND_DPDK]->probe(&r->cfg, out->info[KAC_BACKEND_DPDK],
                                           out->msg[KAC_BACKEND_DPDK],
                                           sizeof(out->msg[KAC_BACKEND_DPDK]));
+    if (!out->present[KAC_BACKEND_DPDK])
+        for (a = 0; a < KAC_ALG_COUNT; a++) {
+            struct kac_route_info *ri = &out->info[KAC_BACKEND_DPDK][a];
+
+            memset(ri, 0, sizeof(*ri));
+            snprintf(ri->note, sizeof(ri->note), "%.*s", (int)sizeof(ri->note) - 1,
+                     out->msg[KAC_BACKEND_DPDK]);
+        }
 }
 
 const char *kac_route_describe(const struct kac_router *r, enum kac_alg_id alg, char *buf,

@@ -92,5 +92,13 @@ OPENSSL_CONF="$TMP/b.cnf" "$KACCEL_TOOL" info >"$TMP/info.b" 2>/dev/null &&
     ok "bad EAL argument: kaccel info exits 0" || not_ok "bad EAL argument: kaccel info failed"
 expect_grep "bad EAL argument: DPDK unavailable, reason given" "$TMP/info.b" \
     "^DPDK: unavailable: EAL bring-up failed.*kaccel-dpdk-eal"
+# and the routes say where the algorithms go now, and why
+expect_grep "bad EAL argument: routes to software, reason given" "$TMP/info.b" \
+    "^  AES-128-CBC .* software .*EAL bring-up failed"
+if grep -q "dpdk:dpdk" "$TMP/info.b"; then
+    not_ok "bad EAL argument: a route still names DPDK"
+else
+    ok "bad EAL argument: no route names DPDK"
+fi
 
 finish

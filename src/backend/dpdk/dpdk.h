@@ -19,7 +19,8 @@
  *
  * Operations
  *  - A session per context (key, direction, tag length), created on the device
- *    chosen for the algorithm.
+ *    chosen for the algorithm; digests share one session per algorithm for
+ *    the process (kac_dpdk_sess_free leaves it alone).
  *  - Each thread takes a queue pair of that device on first use; when threads
  *    outnumber queue pairs, queue pairs are shared under a lock.  Gets and
  *    puts on the op, mbuf and session pools are serialized too: DPDK's rings
@@ -27,11 +28,13 @@
  *    application threads are neither pinned nor as few as the CPUs.
  *  - An operation is split into ops of at most KAC_DPDK_MAX_OP bytes,
  *    enqueued in bursts and dequeued in bursts.  Inside an OpenSSL ASYNC job
- *    the job pauses after enqueueing (its wait fd or callback tells the
- *    application to resume it at once) and, when resumed, dequeues a burst for
- *    every job of its queue pair: jobs that pause together complete together.
- *    Outside a job the caller dequeues until its ops are done.  No thread polls
- *    when nothing is in flight.
+ *    the job stages its ops on the queue pair and pauses (its wait fd or
+ *    callback tells the application to resume it at once); the first job
+ *    resumed enqueues every staged op in one burst and dequeues a burst for
+ *    every job of its queue pair: jobs that pause together are enqueued and
+ *    complete together.  Outside a job the caller enqueues what is staged with
+ *    its own ops and dequeues until its ops are done.  No thread polls when
+ *    nothing is in flight.
  *  - In-flight ops per thread are bounded by kaccel-queue-depth: a full queue
  *    pair returns KAC_DPDK_FULL and the caller uses software (no error).
  */
@@ -64,6 +67,13 @@ void kac_dpdk_configure(const struct kac_config *cfg);
  */
 int kac_dpdk_usable(enum kac_alg_id alg);
 
+/*
+ * 1 once this process's DPDK state is final: the EAL is up (here or in a
+ * parent before fork) or its bring-up failed.  The routes can then be
+ * described as they are, not as they may become.
+ */
+int kac_dpdk_settled(void);
+
 /* The device name serving alg, or NULL. */
 const char *kac_dpdk_device_for(enum kac_alg_id alg);
 
@@ -81,6 +91,12 @@ struct kac_dpdk_sess *kac_dpdk_sess_new(const struct kac_alg *alg, int enc,
                                         unsigned ivlen, unsigned taglen, unsigned aadlen,
                                         int *err);
 void kac_dpdk_sess_free(struct kac_dpdk_sess *s);
+/*
+ * Frees what the process keeps across contexts (the shared digest sessions);
+ * called when the last kaccel instance is torn down.  A later offload makes
+ * them again.
+ */
+void kac_dpdk_release(void);
 /* The parameters a session was made with, to decide whether it can be reused. */
 int kac_dpdk_sess_matches(const struct kac_dpdk_sess *s, int enc, unsigned ivlen,
                           unsigned taglen, unsigned aadlen);

@@ -648,6 +648,13 @@ int kac_dpdk_usable(enum kac_alg_id alg)
     return kac_dpdk_bring_up() && kac_dpdk.alg_dev[alg] >= 0;
 }
 
+int kac_dpdk_settled(void)
+{
+    enum kac_dpdk_state st = __atomic_load_n(&kac_dpdk.state, __ATOMIC_ACQUIRE);
+
+    return st == KAC_DPDK_UP || st == KAC_DPDK_FAILED;
+}
+
 const char *kac_dpdk_device_for(enum kac_alg_id alg)
 {
     if (kac_dpdk.state != KAC_DPDK_UP || kac_dpdk.alg_dev[alg] < 0
@@ -663,8 +670,13 @@ static int dpdk_probe(const struct kac_config *cfg, struct kac_route_info info[K
     int a;
 
     kac_dpdk_configure(cfg);
-    if (kac_dpdk.state == KAC_DPDK_OFF) {
+    if (kac_dpdk.state == KAC_DPDK_OFF || kac_dpdk.state == KAC_DPDK_FAILED) {
         snprintf(msg, msglen, "%s", kac_dpdk.why);
+        return 0;
+    }
+    if (kac_dpdk.state == KAC_DPDK_UP && kac_dpdk.gen != kac_fork_gen()) {
+        snprintf(msg, msglen, "EAL inherited from pid %d through fork: not used here",
+                 kac_dpdk.pid);
         return 0;
     }
     for (a = 0; a < KAC_ALG_COUNT; a++) {

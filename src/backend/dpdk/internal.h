@@ -26,6 +26,12 @@ struct kac_dqp {
     uint16_t qp_id;
     unsigned users;       /* threads attached */
     unsigned inflight;    /* ops enqueued, not yet dequeued */
+    /*
+     * Ops of paused ASYNC jobs, not yet handed to the device: the first job
+     * resumed (or any caller taking the lock) enqueues them all in one burst.
+     */
+    unsigned nstaged;
+    struct rte_crypto_op *staged[KAC_DPDK_MAX_BURST];
 };
 
 struct kac_ddev {

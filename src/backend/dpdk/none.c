@@ -23,6 +23,15 @@ int kac_dpdk_usable(enum kac_alg_id alg)
     return 0;
 }
 
+void kac_dpdk_release(void)
+{
+}
+
+int kac_dpdk_settled(void)
+{
+    return 0;
+}
+
 const char *kac_dpdk_device_for(enum kac_alg_id alg)
 {
     return NULL;

@@ -27,6 +27,7 @@ struct kac_dpdk_sess {
     unsigned gen;          /* fork generation of the process that made it */
     int enc;
     unsigned ivlen, taglen, aadlen;
+    int shared;            /* the process's digest session: never freed by a context */
 };
 
 /* One caller's operation: its ops complete in any order, on any thread. */
@@ -161,10 +162,10 @@ static struct kac_dqp *thread_qp(struct kac_dthread *t, int d)
  */
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 
-struct kac_dpdk_sess *kac_dpdk_sess_new(const struct kac_alg *alg, int enc,
-                                        const unsigned char *key, size_t keylen,
-                                        unsigned ivlen, unsigned taglen, unsigned aadlen,
-                                        int *err)
+static struct kac_dpdk_sess *sess_create(const struct kac_alg *alg, int enc,
+                                         const unsigned char *key, size_t keylen,
+                                         unsigned ivlen, unsigned taglen, unsigned aadlen,
+                                         int *err)
 {
     struct rte_crypto_sym_xform x;
     struct kac_dpdk_sess *s;
@@ -258,10 +259,62 @@ struct kac_dpdk_sess *kac_dpdk_sess_new(const struct kac_alg *alg, int enc,
     return s;
 }
 
+/*
+ * A digest session holds no key and no per-operation state (the PMDs keep an
+ * op's hash state in the op or create it per op), so one per algorithm serves
+ * every context of the process, on every queue pair.  OpenSSL 3.0 gives each
+ * EVP_DigestInit a new provider context: a session per context would cost a
+ * session creation and free per message.  Made on first use, kept for the
+ * life of the process (a forked child never uses it: its DPDK is unusable).
+ */
+static struct kac_dpdk_sess *digest_sess[KAC_ALG_COUNT];
+static void sess_destroy(struct kac_dpdk_sess *s);
+static pthread_mutex_t digest_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct kac_dpdk_sess *kac_dpdk_sess_new(const struct kac_alg *alg, int enc,
+                                        const unsigned char *key, size_t keylen,
+                                        unsigned ivlen, unsigned taglen, unsigned aadlen,
+                                        int *err)
+{
+    struct kac_dpdk_sess *s;
+
+    if (alg->kind != KAC_KIND_DIGEST || keylen > 0)
+        return sess_create(alg, enc, key, keylen, ivlen, taglen, aadlen, err);
+    pthread_mutex_lock(&digest_lock);
+    s = digest_sess[alg->id];
+    if (s == NULL || s->gen != kac_fork_gen()) {
+        s = sess_create(alg, 1, NULL, 0, 0, 0, 0, err);
+        if (s != NULL) {
+            s->shared = 1;
+            digest_sess[alg->id] = s; /* a parent's session stays the parent's */
+        }
+    }
+    pthread_mutex_unlock(&digest_lock);
+    return s;
+}
+
 void kac_dpdk_sess_free(struct kac_dpdk_sess *s)
 {
-    if (s == NULL)
+    if (s == NULL || s->shared)
         return;
+    sess_destroy(s);
+}
+
+void kac_dpdk_release(void)
+{
+    int a;
+
+    pthread_mutex_lock(&digest_lock);
+    for (a = 0; a < KAC_ALG_COUNT; a++) {
+        if (digest_sess[a] != NULL)
+            sess_destroy(digest_sess[a]);
+        digest_sess[a] = NULL;
+    }
+    pthread_mutex_unlock(&digest_lock);
+}
+
+static void sess_destroy(struct kac_dpdk_sess *s)
+{
     /* A child never touches its parent's DPDK memory: the session stays there. */
     if (s->gen == kac_fork_gen() && kac_dpdk.state == KAC_DPDK_UP) {
         kac_dpdk_in_pmd++;
@@ -456,6 +509,39 @@ static unsigned enqueue(struct kac_dqp *qp, struct rte_crypto_op **ops, unsigned
     return done;
 }
 
+/*
+ * Hands the staged ops to the device in bursts (qp->lock held); what the
+ * device does not take stays staged, in order.
+ */
+static void flush(struct kac_dqp *qp)
+{
+    unsigned k;
+
+    if (qp->nstaged == 0)
+        return;
+    k = enqueue(qp, qp->staged, qp->nstaged);
+    if (k > 0 && k < qp->nstaged)
+        memmove(qp->staged, qp->staged + k, (qp->nstaged - k) * sizeof(*qp->staged));
+    qp->nstaged -= k;
+}
+
+/* How many of req's ops are still staged (qp->lock held); take: remove them. */
+static unsigned staged_of(struct kac_dqp *qp, const struct kac_dreq *req, int take)
+{
+    unsigned i, j = 0, found = 0;
+
+    for (i = 0; i < qp->nstaged; i++) {
+        if (KAC_DPDK_PRIV(qp->staged[i])->req == req) {
+            found++;
+            if (take)
+                continue;
+        }
+        qp->staged[j++] = qp->staged[i];
+    }
+    qp->nstaged = j;
+    return found;
+}
+
 /* ---- waiting: ASYNC jobs pause, other callers poll ---- */
 
 static void wait_fd_cleanup(ASYNC_WAIT_CTX *ctx, const void *key, OSSL_ASYNC_FD fd, void *custom)
@@ -515,6 +601,14 @@ static int give_back_full(struct rte_crypto_op **ops, unsigned n)
  * Runs n ops of one request on the thread's queue pair for device d and waits
  * for all of them.  Returns 0, KAC_DPDK_FULL (nothing was enqueued; the ops
  * are freed) or -errno.
+ *
+ * Inside an ASYNC job that can pause, the ops are staged, not enqueued: the
+ * job tells the application to resume it at once and pauses, the
+ * application runs its other jobs, which stage theirs, and the first job
+ * resumed enqueues every staged op in one burst and dequeues for all.  A lone
+ * job is held back by one pause and resume only.  Outside a job (or when the
+ * staging area is full) the caller enqueues what is staged and its own ops
+ * at once.
  */
 static int run(struct kac_dpdk_sess *s, struct rte_crypto_op **ops, unsigned n,
                struct kac_dreq *req)
@@ -523,28 +617,37 @@ static int run(struct kac_dpdk_sess *s, struct rte_crypto_op **ops, unsigned n,
     struct kac_dqp *qp;
     ASYNC_JOB *job;
     unsigned next, spins = 0, seen, seen_total = 0, mine = 0;
-    int sw_pmd = kac_dpdk.devs[s->dev].zero_copy, paused = 0;
+    int sw_pmd = kac_dpdk.devs[s->dev].zero_copy, paused = 0, staged = 0;
 
     if (t == NULL || t->inflight + n > kac_dpdk.depth)
         goto full;
     qp = thread_qp(t, s->dev);
     req->pending = n;
     req->status = 0;
-    pthread_mutex_lock(&qp->lock);
-    next = enqueue(qp, ops, n);
-    pthread_mutex_unlock(&qp->lock);
-    if (next == 0)
-        goto full;
-    ST_ADD(ops, n);
-    t->inflight += n;
     job = ASYNC_get_current_job();
     if (job != NULL && sw_pmd && t->inline_left > 0) {
         t->inline_left--;
         job = NULL; /* nobody to batch with lately: no pause */
     }
+    pthread_mutex_lock(&qp->lock);
+    if (job != NULL && ASYNC_get_wait_ctx(job) != NULL
+        && qp->nstaged + n <= KAC_DPDK_MAX_BURST) {
+        memcpy(qp->staged + qp->nstaged, ops, n * sizeof(*ops));
+        qp->nstaged += n;
+        next = n;
+        staged = 1;
+    } else {
+        flush(qp);
+        next = enqueue(qp, ops, n);
+    }
+    pthread_mutex_unlock(&qp->lock);
+    if (next == 0)
+        goto full;
+    ST_ADD(ops, n);
+    t->inflight += n;
     for (;;) {
         if (job != NULL && signal_resume(job)) {
-            /* Let the other jobs enqueue; the first one resumed dequeues for all. */
+            /* Let the other jobs stage; the first one resumed enqueues and dequeues for all. */
             ST_ADD(pauses, 1);
             if (!ASYNC_pause_job())
                 job = NULL;
@@ -559,6 +662,16 @@ static int run(struct kac_dpdk_sess *s, struct rte_crypto_op **ops, unsigned n,
         if (next == n && __atomic_load_n(&req->pending, __ATOMIC_ACQUIRE) == 0)
             break;
         pthread_mutex_lock(&qp->lock);
+        flush(qp);
+        if (staged && qp->nstaged > 0 && staged_of(qp, req, 0) == n) {
+            /* the device took none of ours: software does them */
+            staged_of(qp, req, 1);
+            pthread_mutex_unlock(&qp->lock);
+            t->inflight -= n;
+            __atomic_sub_fetch(&st.ops, n, __ATOMIC_RELAXED);
+            goto full;
+        }
+        staged = 0;
         if (next < n)
             next += enqueue(qp, ops + next, n - next);
         seen = dequeue(qp, req, &mine);
