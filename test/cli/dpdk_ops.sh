@@ -103,7 +103,26 @@ else
     else
         not_ok "speed: no job pauses on DPDK"; cat "$TMP/s.speed"
     fi
+    # the jobs' ops reach the device together: more than one op per enqueue burst
+    if awk '/^dpdk: / { for (i = 1; i < NF; i++) if ($i == "per" && $(i + 1) == "burst),")
+                            { v = $(i - 1); sub(/^\(/, "", v); f = v + 0 > 1.5 } }
+            END { exit !f }' "$TMP/s.speed"; then
+        ok "speed: jobs' ops enqueued in bursts ($(grep -o '([0-9.]* per burst)' "$TMP/s.speed"))"
+    else
+        not_ok "speed: ops enqueued one at a time"; cat "$TMP/s.speed"
+    fi
 fi
+
+# 3b. -provider kaccel: openssl.cnf configures kaccel's section without
+#     activating it; speed's -provider loads it with that configuration.
+sed '/^\[kaccel_sect\]/{n;/^activate = 1$/d}' "$TMP/d.cnf" >"$TMP/p.cnf"
+OPENSSL_CONF="$TMP/p.cnf" timeout $T "$KACCEL_TOOL" stats -- $OSSL speed -elapsed -seconds 1 \
+    -provider kaccel -provider default -propquery provider=kaccel -evp aes-128-cbc \
+    -bytes 16384 >"$TMP/s.prov" 2>&1 &&
+    ok "speed -provider kaccel -provider default: exit 0" ||
+    { not_ok "speed -provider kaccel failed"; cat "$TMP/s.prov"; }
+expect_grep "speed -provider: reports a rate" "$TMP/s.prov" "^AES-128-CBC  *[0-9]*[1-9][0-9.]*k"
+expect_dpdk "speed -provider: aes-128-cbc went through DPDK" "$TMP/s.prov" AES-128-CBC
 
 # 4. KACCEL_STATS: the raw counters carry the dpdk fields and the dpdk line.
 OPENSSL_CONF="$TMP/d.cnf" KACCEL_STATS="$TMP/raw" timeout $T $OSSL enc -aes-128-cbc \
