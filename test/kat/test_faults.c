@@ -1,6 +1,9 @@
 /*
  * Kernel failures: the fault switch (KACCEL_FAULT, src/backend/afalg/fault.h)
  * injected at every AF_ALG call a short run of each algorithm family makes,
+ * and at every io_uring and eventfd call (ring setup, submission, waits,
+ * completion results, the queue's and its notifier's eventfds, ASYNC wait
+ * fds), synchronously and from ASYNC jobs (wait fds, and the callback mode);
  * the virtio-crypto device's session limit, the descriptor limit, and fork.
  * Whatever fails, results must equal the default provider's (a digest or MAC
  * whose stream the kernel lost may instead fail cleanly with an OpenSSL
@@ -13,9 +16,14 @@
  * AF_ALG call, which tells the parent the call numbers an operation makes
  * (the lines after the child's MARK), and every injection is logged too.
  * A child reports through its exit status and stderr; it never uses cmocka.
- * By default each call gets one of EIO/EAGAIN/EBUSY (rotating) and each
- * algorithm one storm, to stay quick in the TCG guest;
- * KACCEL_TEST_FAULTS_FULL=1 injects all three at every call and every storm.
+ * Each call gets a realistic errno of its site.  By default one per call
+ * (rotating), the io_uring and eventfd sites (the same code for every cipher
+ * and AEAD) only for AES-128-CBC, AES-128-GCM encryption and the ASYNC cases
+ * (which walk only those), at most 3 calls of those, and each algorithm one
+ * storm, to stay quick in the TCG guest;
+ * KACCEL_TEST_FAULTS_FULL=1 injects every errno at every call of every site
+ * and every storm.  KACCEL_TEST_FAULTS_ONLY="AES-128-CBC async" runs that
+ * one walk (the other tests still run).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +39,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <openssl/async.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -45,9 +54,12 @@
 #define MSG 4096
 #define CASE_TIMEOUT 30        /* seconds: a hang fails the case (SIGALRM) */
 #define MAX_N_PER_SITE 6       /* bound of the walk per site */
+#define MAX_N_QUEUE 3          /* ... per io_uring/eventfd site, and per site in ASYNC jobs */
+#define NJOBS 4                /* ASYNC jobs of the async cases */
 
 static int have_afalg;
 static int full; /* KACCEL_TEST_FAULTS_FULL=1: every errno at every call, every storm */
+static const char *only; /* KACCEL_TEST_FAULTS_ONLY: the one walk to run ("AES-128-CBC async") */
 static char tmpdir[64];
 static unsigned long ncases, ninjected;
 
@@ -131,6 +143,15 @@ static void fill(unsigned char *buf, size_t len, uint64_t s)
     kactest_rand(&s, buf, len);
 }
 
+/* An operation's buffers: on the heap (an ASYNC job's stack is small). */
+static unsigned char *buffer(size_t len)
+{
+    unsigned char *p = malloc(len);
+
+    CHECK(p != NULL, "out of memory");
+    return p;
+}
+
 /* Appends a line to this child's debug log: the parent looks at what follows. */
 static void mark(const char *what)
 {
@@ -196,13 +217,13 @@ static int op_cipher(OSSL_LIB_CTX *ctx, const char *props, const struct walk_alg
 {
     EVP_CIPHER *c = EVP_CIPHER_fetch(ctx, a->name, props);
     EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
-    unsigned char key[64], iv[16], in[2 * MSG], buf[2 * MSG + 32];
+    unsigned char key[64], iv[16], *in = buffer(2 * MSG), *buf = buffer(2 * MSG + 32);
     int n1 = 0, n2 = 0, n3 = 0, ok = 0, m;
 
     CHECK(c != NULL && x != NULL, "fetch %s (%s)", a->name, props);
     fill(key, sizeof(key), 11);
     fill(iv, sizeof(iv), 12);
-    fill(in, sizeof(in), 13);
+    fill(in, 2 * MSG, 13);
     if (strstr(a->name, "XTS") != NULL) {
         for (m = 0; m < 2; m++) {
             iv[0] = (unsigned char)m;
@@ -220,8 +241,9 @@ static int op_cipher(OSSL_LIB_CTX *ctx, const char *props, const struct walk_alg
         || !EVP_EncryptFinal_ex(x, buf + n1 + n2, &n3))
         goto end;
     put(o, buf, (size_t)(n1 + n2 + n3));
+    /* in place: a failed offload must leave the input for software */
     if (!EVP_DecryptInit_ex2(x, c, key, iv, NULL)
-        || !EVP_DecryptUpdate(x, buf, &n1, o->b, (int)o->n) || !EVP_DecryptFinal_ex(x, buf + n1, &n2))
+        || !EVP_DecryptUpdate(x, buf, &n1, buf, (int)o->n) || !EVP_DecryptFinal_ex(x, buf + n1, &n2))
         goto end;
     CHECK(n1 + n2 == 2 * MSG && memcmp(buf, in, 2 * MSG) == 0, "%s: decrypt(encrypt) != input",
           a->label);
@@ -230,6 +252,8 @@ static int op_cipher(OSSL_LIB_CTX *ctx, const char *props, const struct walk_alg
 end:
     EVP_CIPHER_CTX_free(x);
     EVP_CIPHER_free(c);
+    free(in);
+    free(buf);
     return ok;
 }
 
@@ -238,13 +262,13 @@ static int aead_enc(OSSL_LIB_CTX *ctx, const char *props, const char *name, stru
 {
     EVP_CIPHER *c = EVP_CIPHER_fetch(ctx, name, props);
     EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
-    unsigned char key[32], iv[12], aad[32], in[MSG], buf[MSG + 16], tag[16];
+    unsigned char key[32], iv[12], aad[32], *in = buffer(MSG), *buf = buffer(MSG + 16), tag[16];
     int n1, n2, m, ok = 0;
 
     CHECK(c != NULL && x != NULL, "fetch %s (%s)", name, props);
     fill(key, sizeof(key), 21);
     fill(aad, sizeof(aad), 22);
-    fill(in, sizeof(in), 23);
+    fill(in, MSG, 23);
     for (m = 0; m < 2; m++) {
         fill(iv, sizeof(iv), 24 + (uint64_t)m);
         if (!EVP_EncryptInit_ex2(x, c, key, iv, NULL) || !EVP_EncryptUpdate(x, NULL, &n1, aad, 32)
@@ -258,6 +282,8 @@ static int aead_enc(OSSL_LIB_CTX *ctx, const char *props, const char *name, stru
 end:
     EVP_CIPHER_CTX_free(x);
     EVP_CIPHER_free(c);
+    free(in);
+    free(buf);
     return ok;
 }
 
@@ -267,7 +293,7 @@ static int aead_dec(OSSL_LIB_CTX *ctx, const char *props, const char *name,
 {
     EVP_CIPHER *c = EVP_CIPHER_fetch(ctx, name, props);
     EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
-    unsigned char key[32], iv[12], aad[32], buf[MSG + 16];
+    unsigned char key[32], iv[12], aad[32], *buf = buffer(MSG + 16);
     int n1, n2, m, ok = 0;
 
     CHECK(c != NULL && x != NULL, "fetch %s (%s)", name, props);
@@ -288,6 +314,7 @@ static int aead_dec(OSSL_LIB_CTX *ctx, const char *props, const char *name,
 end:
     EVP_CIPHER_CTX_free(x);
     EVP_CIPHER_free(c);
+    free(buf);
     return ok;
 }
 
@@ -297,12 +324,12 @@ static int op_digest(OSSL_LIB_CTX *ctx, const char *props, const struct walk_alg
 {
     EVP_MD *md = EVP_MD_fetch(ctx, a->name, props);
     EVP_MD_CTX *x = EVP_MD_CTX_new();
-    unsigned char in[2 * MSG], dg[EVP_MAX_MD_SIZE];
+    unsigned char *in = buffer(2 * MSG), dg[EVP_MAX_MD_SIZE];
     unsigned int n;
     int ok = 0;
 
     CHECK(md != NULL && x != NULL, "fetch %s (%s)", a->name, props);
-    fill(in, sizeof(in), 31);
+    fill(in, 2 * MSG, 31);
     if (!EVP_DigestInit_ex2(x, md, NULL) || !EVP_DigestUpdate(x, in, MSG)
         || !EVP_DigestUpdate(x, in + MSG, MSG) || !EVP_DigestFinal_ex(x, dg, &n))
         goto end;
@@ -315,6 +342,7 @@ static int op_digest(OSSL_LIB_CTX *ctx, const char *props, const struct walk_alg
 end:
     EVP_MD_CTX_free(x);
     EVP_MD_free(md);
+    free(in);
     return ok;
 }
 
@@ -323,7 +351,7 @@ static int op_mac(OSSL_LIB_CTX *ctx, const char *props, const struct walk_alg *a
 {
     EVP_MAC *mac = EVP_MAC_fetch(ctx, a->name, props);
     EVP_MAC_CTX *x = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
-    unsigned char key[16], in[2 * MSG], tag[EVP_MAX_MD_SIZE];
+    unsigned char key[16], *in = buffer(2 * MSG), tag[EVP_MAX_MD_SIZE];
     OSSL_PARAM p[2];
     size_t n;
     int ok = 0;
@@ -334,7 +362,7 @@ static int op_mac(OSSL_LIB_CTX *ctx, const char *props, const struct walk_alg *a
                                             (char *)a->sub, 0);
     p[1] = OSSL_PARAM_construct_end();
     fill(key, sizeof(key), 41);
-    fill(in, sizeof(in), 42);
+    fill(in, 2 * MSG, 42);
     if (!EVP_MAC_init(x, key, sizeof(key), p) || !EVP_MAC_update(x, in, MSG)
         || !EVP_MAC_update(x, in + MSG, MSG) || !EVP_MAC_final(x, tag, &n, sizeof(tag)))
         goto end;
@@ -347,6 +375,7 @@ static int op_mac(OSSL_LIB_CTX *ctx, const char *props, const struct walk_alg *a
 end:
     EVP_MAC_CTX_free(x);
     EVP_MAC_free(mac);
+    free(in);
     return ok;
 }
 
@@ -362,6 +391,7 @@ static int op_run(struct kt *t, OSSL_LIB_CTX *ctx, const char *props, const stru
     case K_AEAD_ENC:
         return aead_enc(ctx, props, a->name, o);
     case K_AEAD_DEC:
+        CHECK(ASYNC_get_current_job() == NULL, "AEAD decryption walked in an ASYNC job");
         ct.n = 0;
         CHECK(aead_enc(t->ref, NULL, a->name, &ct), "reference AEAD encryption");
         return aead_dec(ctx, props, a->name, &ct, o);
@@ -376,7 +406,63 @@ static int op_run(struct kt *t, OSSL_LIB_CTX *ctx, const char *props, const stru
 struct walk_case {
     const struct walk_alg *a;
     int fault_site;      /* -1: none expected to fire in the operation */
+    int counted;         /* the fault must show in errors/sw_session/sw_op_error */
+    int async;           /* NJOBS ASYNC jobs, waiting as `wait` says */
+    enum kactest_wait wait;
+    int recover;         /* after the operation, the same one must offload again */
 };
+
+/* One ASYNC job of an async case: the operation through kaccel. */
+struct job {
+    struct kt *t;
+    const struct walk_alg *a;
+    int ok, err;
+    struct out got;
+};
+
+static int job_fn(void *arg)
+{
+    struct job *j = arg;
+
+    ERR_clear_error();
+    j->ok = op_run(j->t, j->t->ctx, "provider=kaccel", j->a, &j->got);
+    j->err = !j->ok && ERR_peek_error() != 0;
+    ERR_clear_error();
+    return 1;
+}
+
+/*
+ * The operation as NJOBS ASYNC jobs on one thread (their requests batched on
+ * its io_uring): 1 when every job succeeded with the same bytes (into got),
+ * 0 when one failed (its error queued again for the caller).
+ */
+static int op_jobs(struct kt *t, const struct walk_case *wc, struct out *got)
+{
+    static struct job jobs[NJOBS];
+    struct kactest_jobs d = KACTEST_JOBS(jobs, NJOBS, job_fn);
+    int i;
+
+    for (i = 0; i < NJOBS; i++) {
+        jobs[i].t = t;
+        jobs[i].a = wc->a;
+    }
+    d.wait = wc->wait;
+    d.timeout = 20;
+    CHECK(kactest_jobs_run(&d) == 0, "%s: ASYNC jobs: %s", wc->a->label, d.why);
+    for (i = 0; i < NJOBS; i++) {
+        if (!jobs[i].ok) {
+            if (jobs[i].err)
+                ERR_raise_data(ERR_LIB_EVP, ERR_R_OPERATION_FAIL, "job %d failed", i);
+            *got = jobs[i].got;
+            return 0;
+        }
+        CHECK(jobs[i].got.n == jobs[0].got.n
+                  && memcmp(jobs[i].got.b, jobs[0].got.b, jobs[0].got.n) == 0,
+              "%s: job %d's bytes differ from job 0's", wc->a->label, i);
+    }
+    *got = jobs[0].got;
+    return 1;
+}
 
 /* One walk case in a child: the operation through kaccel against the default provider. */
 static int child_walk(const void *arg)
@@ -393,7 +479,7 @@ static int child_walk(const void *arg)
     fd0 = count_fds(NULL);
     mark("MARK");
     ERR_clear_error();
-    ok = op_run(&t, t.ctx, "provider=kaccel", a, &got);
+    ok = wc->async ? op_jobs(&t, wc, &got) : op_run(&t, t.ctx, "provider=kaccel", a, &got);
     mark("END");
     fd1 = count_fds(NULL);
     errs = kt_stat(&t, a->stat, "errors") + kt_stat(&t, a->stat, "sw_session")
@@ -412,7 +498,7 @@ static int child_walk(const void *arg)
         CHECK(got.n == want.n && memcmp(got.b, want.b, want.n) == 0,
               "%s: result differs from the default provider's", a->label);
     }
-    if (wc->fault_site >= 0)
+    if (wc->fault_site >= 0 && wc->counted)
         CHECK(errs > 0, "%s: a fault fired but no error/sw_session/sw_op_error counted",
               a->label);
     if (getenv("KACCEL_FAULT") != NULL && strstr(getenv("KACCEL_FAULT"), "trace") != NULL
@@ -420,6 +506,17 @@ static int child_walk(const void *arg)
         CHECK(kt_stat(&t, a->stat, "offload_ops") > 0, "%s: not offloaded without faults",
               a->label);
     CHECK(fd0 == fd1, "%s: descriptors leaked: %d before, %d after", a->label, fd0, fd1);
+    if (wc->recover && have_afalg) {
+        /* the fault is over: the same operation offloads again, with the right bytes */
+        uint64_t before = kt_stat(&t, a->stat, "offload_ops");
+
+        ERR_clear_error();
+        ok = wc->async ? op_jobs(&t, wc, &got) : op_run(&t, t.ctx, "provider=kaccel", a, &got);
+        CHECK(ok && got.n == want.n && memcmp(got.b, want.b, want.n) == 0,
+              "%s: wrong result after the fault", a->label);
+        CHECK(kt_stat(&t, a->stat, "offload_ops") > before,
+              "%s: not offloaded any more after the fault", a->label);
+    }
     ERR_clear_error();
     kt_close(&t);
     return 0;
@@ -489,60 +586,155 @@ static void calls_in(const char *w, unsigned long lo[], unsigned long hi[])
     }
 }
 
-static void walk_one(const struct walk_alg *a)
+/*
+ * Each site's realistic errnos, and whether kaccel counts a fault there.  An
+ * errno with a '+' fails that call and every later one of the site (N+).
+ */
+struct site_errs {
+    int site;
+    const char *errs[3];
+    int counted; /* 0: a one-off fault is absorbed (synchronous fallback, a retry) */
+};
+
+static const struct site_errs site_errs[] = {
+    { KAC_FAULT_SOCKET, { "EMFILE", "ENFILE", "ENOMEM" }, 1 },
+    { KAC_FAULT_BIND, { "ENOENT", "ENOMEM", "EINVAL" }, 1 },
+    { KAC_FAULT_SETSOCKOPT, { "EINVAL", "ENOMEM", "EBUSY" }, 1 },
+    { KAC_FAULT_ACCEPT, { "EMFILE", "ENFILE", "ENOMEM" }, 1 },
+    { KAC_FAULT_SENDMSG, { "EIO", "EBUSY", "ENOMEM" }, 1 },
+    { KAC_FAULT_READ, { "EIO", "EAGAIN", "EBUSY" }, 1 },
+    /* a thread without a ring works synchronously */
+    { KAC_FAULT_URING_SETUP, { "ENOMEM", "EMFILE", "EPERM" }, 0 },
+    /* a failed submit_and_wait is retried by a plain submit: N+ makes the requests fail */
+    { KAC_FAULT_URING_SUBMIT, { "EAGAIN", "EBUSY+", "ENOMEM+" }, 0 },
+    { KAC_FAULT_URING_WAIT, { "EINTR", "EAGAIN", "EBUSY" }, 0 },
+    { KAC_FAULT_URING_CQE, { "EIO", "EAGAIN", "ECANCELED" }, 1 },
+    /* no wait fd or notifier: the job waits synchronously */
+    { KAC_FAULT_EVENTFD, { "EMFILE", "ENFILE", "ENOMEM" }, 0 },
+    /* a non-blocking eventfd's only failure */
+    { KAC_FAULT_EVENTFD_RW, { "EAGAIN" }, 0 },
+};
+
+static const struct site_errs *errs_of(int s)
 {
-    static const char *const errs[] = { "EIO", "EAGAIN", "EBUSY" };
-    static const char *const storms[] = { "any:*2:EBUSY", "any:*3:EAGAIN", "any:2+:EIO" };
-    unsigned long lo[KAC_FAULT_NSITES], hi[KAC_FAULT_NSITES], n, total = 0;
-    struct walk_case wc = { a, -1 };
-    char log[128], spec[64], what[160], *text, *w;
-    int s, e;
     size_t i;
 
+    for (i = 0; i < sizeof(site_errs) / sizeof(site_errs[0]); i++)
+        if (site_errs[i].site == s)
+            return &site_errs[i];
+    return NULL;
+}
+
+/* The io_uring and eventfd sites: the same code for every cipher and AEAD. */
+static int queue_site(int s)
+{
+    return s >= KAC_FAULT_URING_SETUP && s <= KAC_FAULT_EVENTFD_RW;
+}
+
+/*
+ * Walks one case: a dry run for the call numbers, then a fault at each call
+ * of each site, then a storm.  queue: walk the io_uring/eventfd sites too.
+ */
+static void walk_one(const struct walk_alg *a, int async, enum kactest_wait wait, int queue)
+{
+    static const char *const storms[] = { "any:*2:EBUSY", "any:*3:EAGAIN", "any:2+:EIO" };
+    unsigned long lo[KAC_FAULT_NSITES], hi[KAC_FAULT_NSITES], n, total = 0;
+    struct walk_case wc = { a, -1, 0, async, wait, 0 };
+    char log[128], spec[64], what[200], label[64], *text, *w;
+    unsigned long fired = 0, tries = 0;
+    int s;
+    size_t i, e, nerr;
+
+    snprintf(label, sizeof(label), "%s%s", a->label,
+             !async ? "" : wait == KACTEST_WAIT_CALLBACK ? " async-cb" : " async");
+    if (only != NULL && strcmp(only, label) != 0)
+        return;
     snprintf(log, sizeof(log), "%s/log", tmpdir);
     /* Dry run: which calls does the operation make? */
-    run_child("trace", log, child_walk, &wc, a->label);
+    run_child("trace", log, child_walk, &wc, label);
     text = slurp(log);
     w = window(text);
     if (w == NULL)
-        fail_msg("%s: no MARK in the child's log %s", a->label, log);
+        fail_msg("%s: no MARK in the child's log %s", label, log);
     calls_in(w, lo, hi);
     free(text);
     for (s = 0; s < KAC_FAULT_ANY; s++)
         total += hi[s] ? hi[s] - lo[s] + 1 : 0;
-    printf("# %-18s AF_ALG calls:", a->label);
+    printf("# %-24s calls:", label);
     for (s = 0; s < KAC_FAULT_ANY; s++)
-        printf(" %s %lu", kac_fault_site_name(s), hi[s] ? hi[s] - lo[s] + 1 : 0);
+        if (hi[s] != 0)
+            printf(" %s %lu", kac_fault_site_name(s), hi[s] - lo[s] + 1);
     printf("\n");
     if (have_afalg && total == 0)
-        fail_msg("%s: AF_ALG present but the operation made no AF_ALG call", a->label);
-    /* The walk: each call of each site, each errno. */
+        fail_msg("%s: AF_ALG present but the operation made no AF_ALG call", label);
+    /* The walk: each call of each site (the first MAX_N_PER_SITE), each errno. */
     for (s = 0; s < KAC_FAULT_ANY; s++) {
-        if (hi[s] == 0)
+        const struct site_errs *se = errs_of(s);
+
+        unsigned long maxn = full ? MAX_N_PER_SITE : async || queue_site(s) ? MAX_N_QUEUE
+                                                                           : MAX_N_PER_SITE;
+
+        /* jobs: the queue's sites but its setup (the rest is walked synchronously) */
+        if (hi[s] == 0 || se == NULL || (queue_site(s) && !queue && !full)
+            || (async && (!queue_site(s) || s == KAC_FAULT_URING_SETUP) && !full))
             continue;
-        for (n = lo[s]; n <= hi[s] && n < lo[s] + MAX_N_PER_SITE; n++)
-            for (e = 0; e < 3; e++) {
-                /* By default one errno per call, rotating; all three when full. */
-                if (!full && (unsigned long)e != (n - lo[s] + (unsigned long)s) % 3)
+        for (nerr = 0; nerr < 3 && se->errs[nerr] != NULL; nerr++)
+            ;
+        for (n = lo[s]; n <= hi[s] && n < lo[s] + maxn; n++)
+            for (e = 0; e < nerr; e++) {
+                /* By default one errno per call, rotating; every one when full. */
+                if (!full && e != (n - lo[s] + (unsigned long)s) % nerr)
                     continue;
-                snprintf(spec, sizeof(spec), "%s:%lu:%s", kac_fault_site_name(s), n, errs[e]);
-                snprintf(what, sizeof(what), "%s KACCEL_FAULT=%s", a->label, spec);
+                {
+                    size_t el = strlen(se->errs[e]);
+                    int from = se->errs[e][el - 1] == '+';
+
+                    snprintf(spec, sizeof(spec), "%s:%lu%s:%.*s", kac_fault_site_name(s), n,
+                             from ? "+" : "", (int)(el - (size_t)from), se->errs[e]);
+                    wc.counted = se->counted || from;
+                    /* a one-off fault of the queue leaves it as it was */
+                    wc.recover = queue_site(s) && !from;
+                }
+                snprintf(what, sizeof(what), "%s KACCEL_FAULT=%s", label, spec);
                 wc.fault_site = s;
                 run_child(spec, log, child_walk, &wc, what);
                 text = slurp(log);
                 w = window(text);
-                if (w == NULL || strstr(w, "fault: inject") == NULL)
+                tries++;
+                if (w != NULL && strstr(w, "fault: inject") != NULL) {
+                    fired++;
+                    ninjected++;
+                } else if (!async) {
+                    /* jobs' calls follow the kernel's completions: their number may vary */
                     fail_msg("%s: the fault did not fire inside the operation", what);
+                }
                 free(text);
-                ninjected++;
             }
+    }
+    if (async && tries > 0 && fired * 2 < tries)
+        fail_msg("%s: only %lu of %lu faults fired inside the operation", label, fired, tries);
+    if (queue && hi[KAC_FAULT_URING_SUBMIT] != 0) {
+        /*
+         * Three failed submissions in a row: the requests fail (software),
+         * and the entries the kernel never took must not reach it with the
+         * next submission (their requests are finished, their buffers reused).
+         */
+        n = lo[KAC_FAULT_URING_SUBMIT];
+        snprintf(spec, sizeof(spec), "uring_submit:%lu:EBUSY,uring_submit:%lu:EBUSY,"
+                 "uring_submit:%lu:EBUSY", n, n + 1, n + 2);
+        snprintf(what, sizeof(what), "%s KACCEL_FAULT=%s", label, spec);
+        wc.fault_site = KAC_FAULT_URING_SUBMIT;
+        wc.counted = 1;
+        wc.recover = 1;
+        run_child(spec, log, child_walk, &wc, what);
     }
     /* Storms over every call, the probe included: results only. */
     wc.fault_site = -1;
+    wc.recover = 0;
     for (i = 0; i < sizeof(storms) / sizeof(storms[0]); i++) {
-        if (!full && i != (size_t)(a - walk_algs) % (sizeof(storms) / sizeof(storms[0])))
+        if (!full && i != (size_t)(a - walk_algs + async) % (sizeof(storms) / sizeof(storms[0])))
             continue;
-        snprintf(what, sizeof(what), "%s KACCEL_FAULT=%s", a->label, storms[i]);
+        snprintf(what, sizeof(what), "%s KACCEL_FAULT=%s", label, storms[i]);
         run_child(storms[i], NULL, child_walk, &wc, what);
     }
 }
@@ -553,7 +745,12 @@ static void test_fault_walk(void **state)
 
     (void)state;
     for (i = 0; i < NWALK; i++)
-        walk_one(&walk_algs[i]);
+        walk_one(&walk_algs[i], 0, KACTEST_WAIT_ANY_FD,
+                 strcmp(walk_algs[i].label, "AES-128-CBC") == 0
+                     || strcmp(walk_algs[i].label, "AES-128-GCM-enc") == 0);
+    /* ASYNC jobs: wait fds (dups of the queue's eventfd), and the notifier's callbacks */
+    walk_one(&walk_algs[0], 1, KACTEST_WAIT_OWN_FD, 1);
+    walk_one(&walk_algs[3], 1, KACTEST_WAIT_CALLBACK, 1);
     printf("# %lu child processes, %lu injected faults\n", ncases, ninjected);
     if (!have_afalg)
         skip(); /* software results checked; no AF_ALG call to fail here */
@@ -601,6 +798,30 @@ static void test_switch(void **state)
     assert_int_equal(errno, EAGAIN);
     assert_int_equal(kac_sys_read(-1, buf, sizeof(buf)), -1);
     assert_int_equal(errno, EBADF); /* the real call */
+    /* The queue's and DPDK's sites: names, and the eventfd wrappers. */
+    assert_int_equal(kac_fault_configure("uring_cqe:1:ECANCELED,eventfd:1:EMFILE,"
+                                         "eventfd_rw:1+:EAGAIN,dpdk_dequeue:2:EBUSY"), 4);
+    assert_string_equal(kac_fault_site_name(KAC_FAULT_URING_SETUP), "uring_setup");
+    assert_string_equal(kac_fault_site_name(KAC_FAULT_DPDK_MEMPOOL), "dpdk_mempool");
+    assert_int_equal(kac_fault(KAC_FAULT_URING_CQE), ECANCELED);
+    assert_int_equal(kac_fault(KAC_FAULT_DPDK_DEQUEUE), 0);
+    assert_int_equal(kac_fault(KAC_FAULT_DPDK_DEQUEUE), EBUSY);
+    errno = 0;
+    assert_int_equal(kac_sys_eventfd(0, EFD_CLOEXEC), -1);
+    assert_int_equal(errno, EMFILE);
+    r = kac_sys_eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    assert_true(r >= 0);
+    {
+        uint64_t v = 0;
+
+        /* EAGAIN on a write: a full counter, so the fd is readable all the same */
+        assert_int_equal(kac_sys_eventfd_write(r, 1), -1);
+        assert_int_equal(errno, EAGAIN);
+        assert_int_equal(kac_sys_eventfd_read(r, &v), -1); /* the read is not done */
+        assert_int_equal(read(r, &v, sizeof(v)), (int)sizeof(v));
+        assert_int_equal(v, 1);
+    }
+    close(r);
     /* Inert again: nothing counted. */
     assert_int_equal(kac_fault_configure(NULL), 0);
     assert_int_equal(kac_fault(KAC_FAULT_SOCKET), 0);
@@ -920,6 +1141,7 @@ int main(void)
     have_afalg = kac_afalg_available();
     full = getenv("KACCEL_TEST_FAULTS_FULL") != NULL
            && strcmp(getenv("KACCEL_TEST_FAULTS_FULL"), "1") == 0;
+    only = getenv("KACCEL_TEST_FAULTS_ONLY");
     if (!have_afalg && req != NULL && strcmp(req, "1") == 0)
         kac_test_need_afalg("test_faults"); /* fails */
     if (kactest_tmpdir(tmpdir, sizeof(tmpdir), "faults") != 0)

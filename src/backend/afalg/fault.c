@@ -1,4 +1,4 @@
-/* Fault injection for the AF_ALG system calls: see fault.h for the syntax. */
+/* Fault injection for the backends' calls: see fault.h for the syntax. */
 #include "fault.h"
 
 #include <errno.h>
@@ -25,10 +25,14 @@ static struct kac_fault_item items[KAC_FAULT_MAX_ITEMS];
 static int nitems, trace;
 static unsigned long calls[KAC_FAULT_NSITES], injected;
 
-static const char *const site_names[KAC_FAULT_NSITES] = {
+static const char *const site_names[] = {
     "socket", "bind", "setsockopt", "accept", "sendmsg", "read",
-    "dpdk_eal", "dpdk_session", "dpdk_op_alloc", "dpdk_enqueue", "dpdk_status", "any",
+    "uring_setup", "uring_submit", "uring_wait", "uring_cqe", "eventfd", "eventfd_rw",
+    "dpdk_eal", "dpdk_mempool", "dpdk_setup", "dpdk_session", "dpdk_op_alloc",
+    "dpdk_enqueue", "dpdk_dequeue", "dpdk_status", "any",
 };
+_Static_assert(sizeof(site_names) / sizeof(site_names[0]) == KAC_FAULT_NSITES,
+               "one name per fault site");
 
 static const struct {
     const char *name;
@@ -38,6 +42,8 @@ static const struct {
     { "ENFILE", ENFILE },   { "EINVAL", EINVAL }, { "ENOMEM", ENOMEM }, { "EBADMSG", EBADMSG },
     { "ENOENT", ENOENT },   { "EPERM", EPERM },   { "EACCES", EACCES }, { "ENOBUFS", ENOBUFS },
     { "EINTR", EINTR },     { "EFAULT", EFAULT }, { "ENOKEY", ENOKEY },
+    { "ENOSYS", ENOSYS },   { "ECANCELED", ECANCELED }, { "ETIME", ETIME },
+    { "ENODEV", ENODEV },   { "ENOSPC", ENOSPC }, { "ENOTSUP", ENOTSUP }, { "EEXIST", EEXIST },
 };
 
 const char *kac_fault_site_name(enum kac_fault_site site)
@@ -166,7 +172,7 @@ static int configure(const char *spec)
 static void read_env(void)
 {
     kac_log_init();
-    configure(getenv(KACCEL_ENV_FAULT));
+    configure(secure_getenv(KACCEL_ENV_FAULT)); /* not for set-user-ID programs */
 }
 
 int kac_fault_configure(const char *spec)

@@ -66,6 +66,68 @@ static const char kac_wait_key;
 
 static void notifier_stop(struct kac_uq *q, int join);
 
+/* ---- liburing through the fault switch (fault.h): -errno when one is injected ---- */
+
+#define KAC_URING_FAULT(site)             \
+    do {                                  \
+        int e_ = kac_fault(site);         \
+        if (e_ != 0)                      \
+            return -e_;                   \
+    } while (0)
+
+static int ring_init(unsigned entries, struct io_uring *ring)
+{
+    KAC_URING_FAULT(KAC_FAULT_URING_SETUP);
+    return io_uring_queue_init(entries, ring, 0);
+}
+
+static int ring_register_eventfd(struct io_uring *ring, int fd)
+{
+    KAC_URING_FAULT(KAC_FAULT_URING_SETUP);
+    return io_uring_register_eventfd(ring, fd);
+}
+
+static int ring_submit(struct io_uring *ring)
+{
+    KAC_URING_FAULT(KAC_FAULT_URING_SUBMIT);
+    return io_uring_submit(ring);
+}
+
+static int ring_submit_and_wait(struct io_uring *ring, unsigned n)
+{
+    KAC_URING_FAULT(KAC_FAULT_URING_SUBMIT);
+    return io_uring_submit_and_wait(ring, n);
+}
+
+static int ring_wait(struct io_uring *ring, struct io_uring_cqe **cqe)
+{
+    KAC_URING_FAULT(KAC_FAULT_URING_WAIT);
+    return io_uring_wait_cqe(ring, cqe);
+}
+
+static int ring_wait_timeout(struct io_uring *ring, struct io_uring_cqe **cqe,
+                             struct __kernel_timespec *ts)
+{
+    KAC_URING_FAULT(KAC_FAULT_URING_WAIT);
+    return io_uring_wait_cqe_timeout(ring, cqe, ts);
+}
+
+/*
+ * After a failed submission the kernel took none of the entries (io_uring_enter
+ * fails only when it submitted nothing): take them back out of the submission
+ * ring.  Left there, the next submission would hand the kernel requests whose
+ * owners have gone to software and whose buffers may be reused, and their
+ * completions would land on requests already finished.
+ */
+static void ring_drop_unsubmitted(struct io_uring *ring)
+{
+    struct io_uring_sq *sq = &ring->sq;
+    unsigned head = io_uring_smp_load_acquire(sq->khead);
+
+    sq->sqe_head = sq->sqe_tail = head;
+    io_uring_smp_store_release(sq->ktail, head);
+}
+
 static struct {
     unsigned long long requests, submits, reaps, pauses, batch_max;
 } stats;
@@ -95,7 +157,7 @@ static int reap(struct kac_uq *q, int wait)
     int n = 0;
 
     if (wait && q->inflight > 0) {
-        int r = io_uring_wait_cqe(&q->ring, &cqe);
+        int r = ring_wait(&q->ring, &cqe);
 
         if (r < 0 && r != -EINTR)
             return r;
@@ -103,7 +165,7 @@ static int reap(struct kac_uq *q, int wait)
     while (io_uring_peek_cqe(&q->ring, &cqe) == 0) {
         uintptr_t ud = (uintptr_t)io_uring_cqe_get_data(cqe);
         struct kac_ureq *r = (struct kac_ureq *)(ud & ~KAC_UQ_SEND_TAG);
-        int res = cqe->res;
+        int res = cqe->res, e;
 
         io_uring_cqe_seen(&q->ring, cqe);
         if (r == NULL)
@@ -115,6 +177,8 @@ static int reap(struct kac_uq *q, int wait)
         }
         n++;
         q->inflight--;
+        if ((e = kac_fault(KAC_FAULT_URING_CQE)) != 0)
+            res = -e; /* the kernel's work is done; its result says it failed */
         if (r->res < 0)
             complete(q, r, r->res);
         else if (res >= 0 && (size_t)res != r->outlen)
@@ -134,15 +198,16 @@ static void flush(struct kac_uq *q)
 
     if (n == 0)
         return;
-    r = io_uring_submit(&q->ring);
+    r = ring_submit(&q->ring);
     if (r < 0 && (r == -EAGAIN || r == -EBUSY)) {
         reap(q, 0); /* make room in the completion ring, then once more */
-        r = io_uring_submit(&q->ring);
+        r = ring_submit(&q->ring);
     }
     STAT_ADD(submits, 1);
     if (r < 0) {
         /* The queued requests never reached the kernel: they fail (-> software). */
         KAC_DBG("io_uring submit failed: %d", r);
+        ring_drop_unsubmitted(&q->ring);
         for (i = 0; i < n; i++)
             complete(q, q->pending[i], r);
         q->queued = 0;
@@ -166,7 +231,7 @@ static void uq_free(struct kac_uq *q, int drain)
             struct __kernel_timespec ts = { .tv_sec = 0, .tv_nsec = 100000000 };
             struct io_uring_cqe *cqe;
 
-            if (io_uring_wait_cqe_timeout(&q->ring, &cqe, &ts) == 0)
+            if (ring_wait_timeout(&q->ring, &cqe, &ts) == 0)
                 reap(q, 0);
         }
     }
@@ -195,6 +260,7 @@ struct kac_uq *kac_uq_get(unsigned depth)
 {
     struct kac_uq *q = tls_q;
     unsigned gen = kac_fork_gen();
+    int err = ENOMEM;
 
     if (q != NULL && q->gen != gen) {
         /* A child after fork: the parent's ring and requests are not ours. */
@@ -222,14 +288,16 @@ struct kac_uq *kac_uq_get(unsigned depth)
     q->stop_efd = -1;
     pthread_mutex_init(&q->cb_lock, NULL);
     pthread_cond_init(&q->cb_cond, NULL);
-    q->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (q->efd < 0)
+    q->efd = kac_sys_eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (q->efd < 0) {
+        err = errno;
         goto fail;
-    if (io_uring_queue_init(2 * q->capacity, &q->ring, 0) < 0) {
+    }
+    if ((err = -ring_init(2 * q->capacity, &q->ring)) > 0) {
         close(q->efd);
         goto fail;
     }
-    if (io_uring_register_eventfd(&q->ring, q->efd) < 0) {
+    if ((err = -ring_register_eventfd(&q->ring, q->efd)) > 0) {
         io_uring_queue_exit(&q->ring);
         close(q->efd);
         goto fail;
@@ -239,7 +307,7 @@ struct kac_uq *kac_uq_get(unsigned depth)
     KAC_DBG("io_uring: queue of depth %u for this thread", depth);
     return q;
 fail:
-    KAC_DBG("io_uring unusable (%s): synchronous AF_ALG", strerror(errno));
+    KAC_DBG("io_uring unusable (%s): synchronous AF_ALG", strerror(err));
     if (q != NULL)
         free(q->pending);
     free(q);
@@ -344,6 +412,10 @@ static int ensure_wait_fd(ASYNC_WAIT_CTX *w, struct kac_uq *q)
         return 1;
     if (custom != NULL)
         ASYNC_WAIT_CTX_clear_fd(w, &kac_wait_key); /* a queue of another thread/process */
+    if ((dupfd = kac_fault(KAC_FAULT_EVENTFD)) != 0) { /* the fault switch: as EMFILE would */
+        errno = dupfd;
+        return 0;
+    }
     dupfd = fcntl(q->efd, F_DUPFD_CLOEXEC, 0);
     if (dupfd < 0)
         return 0;
@@ -361,7 +433,7 @@ static void drain_efd(struct kac_uq *q)
 
     if (!q->efd_dirty && !q->efd_signalled && io_uring_cq_ready(&q->ring) == 0)
         return;
-    if (read(q->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+    if (kac_sys_eventfd_read(q->efd, &v) < 0 && errno != EAGAIN)
         KAC_DBG("eventfd read failed: %s", strerror(errno));
     q->efd_dirty = 0;
     q->efd_signalled = 0;
@@ -369,11 +441,9 @@ static void drain_efd(struct kac_uq *q)
 
 static void signal_efd(struct kac_uq *q)
 {
-    uint64_t one = 1;
-
     if (q->efd_signalled)
         return; /* known readable: nobody has drained it since our write */
-    if (write(q->efd, &one, sizeof(one)) < 0)
+    if (kac_sys_eventfd_write(q->efd, 1) < 0)
         KAC_DBG("eventfd write failed: %s", strerror(errno));
     q->efd_signalled = 1;
 }
@@ -408,11 +478,9 @@ static void *notifier_main(void *arg)
         if (!(p[0].revents & POLLIN))
             continue;
         /* Consume the wake; jobs paused on the fd itself must still see it. */
-        if (read(q->efd, &v, sizeof(v)) == (ssize_t)sizeof(v) && q->fd_waiters > 0) {
-            v = 1;
-            if (write(q->efd, &v, sizeof(v)) < 0)
-                KAC_DBG("eventfd write failed: %s", strerror(errno));
-        }
+        if (kac_sys_eventfd_read(q->efd, &v) == (ssize_t)sizeof(v) && q->fd_waiters > 0
+            && kac_sys_eventfd_write(q->efd, 1) < 0)
+            KAC_DBG("eventfd write failed: %s", strerror(errno));
         n = q->ncbw;
         list = malloc(n * sizeof(*list));
         if (list == NULL)
@@ -438,7 +506,7 @@ static int cb_register(struct kac_uq *q, ASYNC_WAIT_CTX *w, ASYNC_callback_fn fn
 
     pthread_mutex_lock(&q->cb_lock);
     if (!q->notifier_up) {
-        q->stop_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        q->stop_efd = kac_sys_eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         if (q->stop_efd < 0 || pthread_create(&q->notifier, NULL, notifier_main, q) != 0) {
             if (q->stop_efd >= 0)
                 close(q->stop_efd);
@@ -480,18 +548,22 @@ static void cb_withdraw(struct kac_uq *q, ASYNC_WAIT_CTX *w)
 
 static void notifier_stop(struct kac_uq *q, int join)
 {
-    uint64_t one = 1;
-
     if (!q->notifier_up)
         return;
-    pthread_mutex_lock(&q->cb_lock);
-    q->stop = 1;
-    pthread_cond_signal(&q->cb_cond);
-    pthread_mutex_unlock(&q->cb_lock);
-    if (write(q->stop_efd, &one, sizeof(one)) < 0)
-        KAC_DBG("eventfd write failed: %s", strerror(errno));
-    if (join)
+    /*
+     * After fork (join 0) the notifier is the parent's thread, the eventfd it
+     * watches is shared with the parent, and the lock may have been held by
+     * it at the fork: the child only closes its descriptor.
+     */
+    if (join) {
+        pthread_mutex_lock(&q->cb_lock);
+        q->stop = 1;
+        pthread_cond_signal(&q->cb_cond);
+        pthread_mutex_unlock(&q->cb_lock);
+        if (kac_sys_eventfd_write(q->stop_efd, 1) < 0)
+            KAC_DBG("eventfd write failed: %s", strerror(errno));
         pthread_join(q->notifier, NULL);
+    }
     close(q->stop_efd);
     q->notifier_up = 0;
 }
@@ -556,7 +628,7 @@ int kac_uq_wait(struct kac_ureq *r)
         if (q->queued > 0 && q->inflight == 0) {
             /* Synchronous caller: submit and wait in one system call. */
             unsigned n = q->queued;
-            int s = io_uring_submit_and_wait(&q->ring, 1);
+            int s = ring_submit_and_wait(&q->ring, 1);
 
             STAT_ADD(submits, 1);
             if (s >= 0) {

@@ -6,16 +6,21 @@
 #include "internal.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
+#include <ucontext.h>
 #include <unistd.h>
+
+#include <openssl/async.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -124,6 +129,84 @@ static FILE *log_stream(void)
             setvbuf(f, NULL, _IOLBF, 0);
     }
     return f;
+}
+
+/* ---- descriptors the bring-up opens: close-on-exec ---- */
+
+/*
+ * The EAL opens descriptors without O_CLOEXEC: its interrupt pipe and epoll
+ * instance, the alarm timerfd, the file holding DPDK memory (a memfd with
+ * --no-huge or --in-memory, hugepage files otherwise), device files.  They
+ * live in the application's process, and DPDK memory holds kaccel's sessions
+ * (keys) and copies of data: a program the application runs must not inherit
+ * them.  Every descriptor that appears during the bring-up is made
+ * close-on-exec (one an application thread opened meanwhile without
+ * O_CLOEXEC would be too).  Not covered: the epoll instance the EAL's
+ * interrupt thread makes anew when interrupt sources change later.
+ */
+struct fdset {
+    int taken;
+    int *fd;
+    size_t n;
+};
+
+static int fd_cmp(const void *a, const void *b)
+{
+    return *(const int *)a - *(const int *)b;
+}
+
+static void fds_take(struct fdset *s)
+{
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    size_t cap = 0;
+
+    s->taken = 0;
+    s->fd = NULL;
+    s->n = 0;
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (s->n == cap) {
+            int *nf = realloc(s->fd, (cap = cap ? 2 * cap : 64) * sizeof(*nf));
+
+            if (nf == NULL) {
+                closedir(d);
+                free(s->fd);
+                s->fd = NULL;
+                return;
+            }
+            s->fd = nf;
+        }
+        s->fd[s->n++] = atoi(e->d_name);
+    }
+    closedir(d);
+    qsort(s->fd, s->n, sizeof(*s->fd), fd_cmp);
+    s->taken = 1;
+}
+
+static void fds_cloexec_new(struct fdset *s)
+{
+    DIR *d = s->taken ? opendir("/proc/self/fd") : NULL;
+    struct dirent *e;
+
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        int fd = atoi(e->d_name), fl;
+
+        if (e->d_name[0] == '.' || fd == dirfd(d)
+            || bsearch(&fd, s->fd, s->n, sizeof(*s->fd), fd_cmp) != NULL)
+            continue;
+        fl = fcntl(fd, F_GETFD);
+        if (fl >= 0 && !(fl & FD_CLOEXEC) && fcntl(fd, F_SETFD, fl | FD_CLOEXEC) == 0)
+            KAC_DBG("dpdk: descriptor %d opened by the EAL made close-on-exec", fd);
+    }
+    if (d != NULL)
+        closedir(d);
+    free(s->fd);
+    s->fd = NULL;
+    s->taken = 0;
 }
 
 /* ---- what the application owns, saved around rte_eal_init ---- */
@@ -413,6 +496,25 @@ static unsigned pow2_at_least(unsigned n)
     return p;
 }
 
+/* 0, or the errno the fault switch (fault.h) injects into a bring-up call (rte_errno too). */
+static int bring_up_fault(enum kac_fault_site site)
+{
+    int e = kac_fault(site);
+
+    if (e != 0)
+        rte_errno = e;
+    return e;
+}
+
+/* A failed bring-up gives its mempools back (the EAL itself stays: once per process). */
+static void free_pools(void)
+{
+    rte_mempool_free(kac_dpdk.op_pool);
+    rte_mempool_free(kac_dpdk.sess_pool);
+    rte_mempool_free(kac_dpdk.mbuf_pool);
+    kac_dpdk.op_pool = kac_dpdk.sess_pool = kac_dpdk.mbuf_pool = NULL;
+}
+
 static int setup_devices(void)
 {
     unsigned n = rte_cryptodev_count(), i, total_qps = 0, a;
@@ -473,16 +575,22 @@ static int setup_devices(void)
         unsigned nops = total_qps * depth * 2 + 256;
         unsigned nsess = 4096;
 
-        kac_dpdk.op_pool = rte_crypto_op_pool_create("kac_ops", RTE_CRYPTO_OP_TYPE_SYMMETRIC, nops,
-                                                     0, sizeof(struct kac_dpriv), SOCKET_ID_ANY);
-        kac_dpdk.sess_pool = rte_cryptodev_sym_session_pool_create("kac_sess", nsess, sess_size,
-                                                                   0, 0, SOCKET_ID_ANY);
-        kac_dpdk.mbuf_pool = rte_pktmbuf_pool_create(
-            "kac_mbufs", nops * 2, 0, 0,
-            any_copy ? (uint16_t)(KAC_DPDK_MAX_OP + RTE_PKTMBUF_HEADROOM) : 0, SOCKET_ID_ANY);
+        if (!bring_up_fault(KAC_FAULT_DPDK_MEMPOOL))
+            kac_dpdk.op_pool = rte_crypto_op_pool_create("kac_ops", RTE_CRYPTO_OP_TYPE_SYMMETRIC,
+                                                         nops, 0, sizeof(struct kac_dpriv),
+                                                         SOCKET_ID_ANY);
+        if (kac_dpdk.op_pool != NULL && !bring_up_fault(KAC_FAULT_DPDK_MEMPOOL))
+            kac_dpdk.sess_pool = rte_cryptodev_sym_session_pool_create("kac_sess", nsess,
+                                                                       sess_size, 0, 0,
+                                                                       SOCKET_ID_ANY);
+        if (kac_dpdk.sess_pool != NULL && !bring_up_fault(KAC_FAULT_DPDK_MEMPOOL))
+            kac_dpdk.mbuf_pool = rte_pktmbuf_pool_create(
+                "kac_mbufs", nops * 2, 0, 0,
+                any_copy ? (uint16_t)(KAC_DPDK_MAX_OP + RTE_PKTMBUF_HEADROOM) : 0, SOCKET_ID_ANY);
         if (kac_dpdk.op_pool == NULL || kac_dpdk.sess_pool == NULL || kac_dpdk.mbuf_pool == NULL) {
             snprintf(kac_dpdk.why, sizeof(kac_dpdk.why), "mempool creation failed: %s",
                      rte_strerror(rte_errno));
+            free_pools();
             return 0;
         }
     }
@@ -499,26 +607,33 @@ static int setup_devices(void)
             .mp_session = kac_dpdk.sess_pool,
         };
         unsigned q;
+        int r;
 
         if (conf.socket_id < 0)
             conf.socket_id = 0;
-        if (rte_cryptodev_configure(d->dev_id, &conf) < 0) {
-            snprintf(kac_dpdk.why, sizeof(kac_dpdk.why), "%s: configure failed", d->name);
-            return 0;
+        if ((r = -bring_up_fault(KAC_FAULT_DPDK_SETUP)) < 0
+            || (r = rte_cryptodev_configure(d->dev_id, &conf)) < 0) {
+            snprintf(kac_dpdk.why, sizeof(kac_dpdk.why), "%s: configure failed: %s", d->name,
+                     strerror(-r));
+            goto fail;
         }
         for (q = 0; q < d->nqps; q++) {
-            if (rte_cryptodev_queue_pair_setup(d->dev_id, (uint16_t)q, &qconf, conf.socket_id) < 0) {
-                snprintf(kac_dpdk.why, sizeof(kac_dpdk.why), "%s: queue pair %u setup failed",
-                         d->name, q);
-                return 0;
+            if ((r = -bring_up_fault(KAC_FAULT_DPDK_SETUP)) < 0
+                || (r = rte_cryptodev_queue_pair_setup(d->dev_id, (uint16_t)q, &qconf,
+                                                       conf.socket_id)) < 0) {
+                snprintf(kac_dpdk.why, sizeof(kac_dpdk.why),
+                         "%s: queue pair %u setup failed: %s", d->name, q, strerror(-r));
+                goto fail;
             }
             pthread_mutex_init(&d->qps[q].lock, NULL);
             d->qps[q].dev_id = d->dev_id;
             d->qps[q].qp_id = (uint16_t)q;
         }
-        if (rte_cryptodev_start(d->dev_id) < 0) {
-            snprintf(kac_dpdk.why, sizeof(kac_dpdk.why), "%s: start failed", d->name);
-            return 0;
+        if ((r = -bring_up_fault(KAC_FAULT_DPDK_SETUP)) < 0
+            || (r = rte_cryptodev_start(d->dev_id)) < 0) {
+            snprintf(kac_dpdk.why, sizeof(kac_dpdk.why), "%s: start failed: %s", d->name,
+                     strerror(-r));
+            goto fail;
         }
         KAC_DBG("dpdk: device %s (%s) up: %u queue pairs of %u descriptors, %s", d->name,
                 d->driver, d->nqps, qconf.nb_descriptors,
@@ -542,11 +657,20 @@ static int setup_devices(void)
                 best != ~0u ? kac_dpdk.devs[best].name : "not offered");
     }
     return 1;
+fail:
+    /* The devices configured so far are stopped, their queue pairs released, then the pools. */
+    for (i = 0; i < kac_dpdk.ndevs; i++) {
+        rte_cryptodev_stop(kac_dpdk.devs[i].dev_id);
+        rte_cryptodev_close(kac_dpdk.devs[i].dev_id);
+    }
+    free_pools();
+    return 0;
 }
 
-int kac_dpdk_bring_up(void)
+static int bring_up(void)
 {
     struct app_state *saved;
+    struct fdset fds = { 0 };
     char store[1200], lc[300];
     char *argv[72];
     int argc, ret = 0, err;
@@ -586,6 +710,7 @@ int kac_dpdk_bring_up(void)
     }
     if (log_stream() != NULL)
         rte_openlog_stream(log_stream());
+    fds_take(&fds);
     err = kac_fault(KAC_FAULT_DPDK_EAL);
     if (err != 0) {
         rte_errno = err;
@@ -615,14 +740,61 @@ int kac_dpdk_bring_up(void)
     kac_dpdk_in_pmd--;
     if (!ret)
         goto fail;
+    fds_cloexec_new(&fds);
     kac_dpdk.state = KAC_DPDK_UP;
     pthread_mutex_unlock(&up_lock);
     return 1;
 fail:
+    fds_cloexec_new(&fds); /* a failed EAL keeps what it opened */
     kac_dpdk.state = KAC_DPDK_FAILED;
     KAC_DBG("dpdk: unavailable in this process: %s", kac_dpdk.why);
     pthread_mutex_unlock(&up_lock);
     return 0;
+}
+
+/*
+ * An OpenSSL ASYNC job runs on a small stack of its own (32 KiB in OpenSSL
+ * 3.0), and rte_eal_init() needs far more: overflowing it corrupts the heap
+ * next to it.  Inside a job, the bring-up runs on this thread (the EAL's main
+ * thread either way) on a stack of KAC_DPDK_UP_STACK bytes.
+ */
+#define KAC_DPDK_UP_STACK (2u << 20)
+
+static __thread int up_result;
+
+static void up_on_stack(void)
+{
+    up_result = bring_up();
+}
+
+int kac_dpdk_bring_up(void)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), len = KAC_DPDK_UP_STACK + page;
+    ucontext_t *uc;
+    char *stack;
+
+    if (ASYNC_get_current_job() == NULL)
+        return bring_up();
+    uc = malloc(2 * sizeof(*uc));
+    stack = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
+                 -1, 0);
+    up_result = 0;
+    if (uc != NULL && stack != MAP_FAILED && mprotect(stack, page, PROT_NONE) == 0
+        && getcontext(&uc[1]) == 0) {
+        uc[1].uc_stack.ss_sp = stack + page; /* a guard page below */
+        uc[1].uc_stack.ss_size = KAC_DPDK_UP_STACK;
+        uc[1].uc_link = &uc[0];
+        makecontext(&uc[1], up_on_stack, 0);
+        if (swapcontext(&uc[0], &uc[1]) != 0)
+            up_result = 0;
+    } else {
+        /* the EAL stays down for now: the next call outside a job brings it up */
+        KAC_DBG("dpdk: no stack for the bring-up inside an ASYNC job: software this time");
+    }
+    if (stack != MAP_FAILED)
+        munmap(stack, len);
+    free(uc);
+    return up_result;
 }
 
 int kac_dpdk_usable(enum kac_alg_id alg)
@@ -759,7 +931,7 @@ size_t kac_dpdk_describe(char *buf, size_t len, int bring_up)
         unsigned q, users = 0;
 
         for (q = 0; q < d->nqps; q++)
-            users += d->qps[q].users;
+            users += __atomic_load_n(&d->qps[q].users, __ATOMIC_RELAXED);
         OUT("  device %s: pmd %s, %u queue pairs (%u threads attached), sessions %s, "
             "features %s, %s\n",
             d->name, d->driver, d->nqps, users, d->max_sessions ? "limited" : "unlimited",

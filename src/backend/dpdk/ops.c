@@ -467,10 +467,14 @@ static unsigned dequeue(struct kac_dqp *qp, const struct kac_dreq *req, unsigned
 {
     struct rte_crypto_op *ops[KAC_DPDK_MAX_BURST];
     unsigned total = 0, burst = kac_dpdk.burst, n, i;
+    int e;
 
     do {
+        if ((e = kac_fault(KAC_FAULT_DPDK_DEQUEUE)) == EAGAIN)
+            break; /* as if nothing had completed yet */
         kac_dpdk_in_pmd++;
-        n = rte_cryptodev_dequeue_burst(qp->dev_id, qp->qp_id, ops, (uint16_t)burst);
+        /* an injected short burst: at most one op; the rest stay in the device */
+        n = rte_cryptodev_dequeue_burst(qp->dev_id, qp->qp_id, ops, (uint16_t)(e ? 1 : burst));
         kac_dpdk_in_pmd--;
         if (n == 0)
             break;
@@ -556,7 +560,6 @@ static int signal_resume(ASYNC_JOB *job)
     ASYNC_callback_fn fn = NULL;
     void *arg = NULL, *custom = NULL;
     OSSL_ASYNC_FD fd;
-    uint64_t one = 1;
 
     if (w == NULL)
         return 0;
@@ -566,7 +569,7 @@ static int signal_resume(ASYNC_JOB *job)
         return 1;
     }
     if (!ASYNC_WAIT_CTX_get_fd(w, &kac_dpdk_wait_key, &fd, &custom)) {
-        fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        fd = kac_sys_eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         if (fd < 0)
             return 0;
         if (!ASYNC_WAIT_CTX_set_wait_fd(w, &kac_dpdk_wait_key, fd, NULL, wait_fd_cleanup)) {
@@ -574,7 +577,7 @@ static int signal_resume(ASYNC_JOB *job)
             return 0;
         }
     }
-    return write(fd, &one, sizeof(one)) == sizeof(one) || errno == EAGAIN;
+    return kac_sys_eventfd_write(fd, 1) == sizeof(uint64_t) || errno == EAGAIN;
 }
 
 static void clear_resume(ASYNC_JOB *job)
@@ -585,7 +588,7 @@ static void clear_resume(ASYNC_JOB *job)
     uint64_t v;
 
     if (w != NULL && ASYNC_WAIT_CTX_get_fd(w, &kac_dpdk_wait_key, &fd, &custom))
-        while (read(fd, &v, sizeof(v)) == sizeof(v))
+        while (kac_sys_eventfd_read(fd, &v) == sizeof(v))
             ;
 }
 
