@@ -64,6 +64,11 @@ set -e
 tally "$LOGDIR/host.log"
 [ "$rc" -eq 0 ] || { echo "test.sh: host tests failed" >&2; exit 1; }
 
+step "load and fork storm (benchmarks/storm, short: DPDK, results against the default provider)"
+OPENSSL_MODULES=$ROOT/$BUILD/providers OPENSSL_CONF=/dev/null \
+    "$BUILD/benchmarks/storm" --threads 16 --contexts 200 --load-rounds 1 --forks 20 --seconds 120 ||
+    { echo "test.sh: storm failed" >&2; exit 1; }
+
 if [ "$PERF" = 1 ]; then
     step "performance check (benchmarks/ci-perf: DPDK ratios against the baseline)"
     KACCEL_PERF_OUT=$ROOT/$BUILD/ci-perf benchmarks/ci-perf --build "$BUILD" ||
