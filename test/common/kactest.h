@@ -91,6 +91,14 @@ int kactest_provider_route(OSSL_PROVIDER *kaccel, const char *alg, char *driver,
 /* A file's text (malloc'ed; "" when it cannot be opened), NULL when out of memory. */
 char *kactest_slurp(const char *path);
 /*
+ * A child's KACCEL_DEBUG log with KACCEL_FAULT=trace: the text between its
+ * "test[pid] MARK" and "test[pid] END" lines (cut in place), or NULL; and the
+ * first and last call number of each fault site in that text (0 when none;
+ * arrays of KAC_FAULT_NSITES, see src/backend/afalg/fault.h).
+ */
+char *kactest_log_window(char *log);
+void kactest_fault_calls(const char *window, unsigned long lo[], unsigned long hi[]);
+/*
  * Open descriptors of this process (its /proc/self/fd listing's own
  * included), or -1.  maxfd (may be NULL): the highest.  queue_fds (may be
  * NULL): when given, io_uring rings and eventfds (a thread's queue, kept for

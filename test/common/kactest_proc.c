@@ -22,6 +22,8 @@
 
 #include <kaccel/kaccel.h>
 
+#include "backend/afalg/fault.h"
+
 /* ---- children ------------------------------------------------------------- */
 
 int kactest_child_run(const struct kactest_child *c)
@@ -271,4 +273,42 @@ void kactest_dpdk_require(const char *prog)
         return;
     printf("# %s: SKIP: the DPDK PMD for %s is not installed\n", prog, kactest_dpdk_device());
     exit(77);
+}
+
+/* ---- the fault switch's trace in a child's log ----------------------------- */
+
+char *kactest_log_window(char *log)
+{
+    char *s = strstr(log, "] MARK\n"), *e;
+
+    if (s == NULL)
+        return NULL;
+    s += 7;
+    e = strstr(s, "] END\n");
+    if (e != NULL)
+        *e = '\0';
+    return s;
+}
+
+void kactest_fault_calls(const char *window, unsigned long lo[], unsigned long hi[])
+{
+    const char *p = window;
+    int s;
+
+    for (s = 0; s < KAC_FAULT_NSITES; s++)
+        lo[s] = hi[s] = 0;
+    while ((p = strstr(p, "fault: ")) != NULL) {
+        char site[32];
+        unsigned long n;
+
+        p += 7;
+        if (sscanf(p, "%31s #%lu", site, &n) != 2)
+            continue;
+        for (s = 0; s < KAC_FAULT_ANY; s++)
+            if (strcmp(site, kac_fault_site_name(s)) == 0) {
+                if (lo[s] == 0)
+                    lo[s] = n;
+                hi[s] = n;
+            }
+    }
 }

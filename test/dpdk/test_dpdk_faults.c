@@ -573,44 +573,6 @@ static void run_child(const char *fault, const char *log, const struct wcase *wc
     kactest_child_expect(&c, what);
 }
 
-/* The log text between "test[pid] MARK" and "test[pid] END" (in place), or NULL. */
-static char *window(char *log)
-{
-    char *s = strstr(log, "] MARK\n"), *e;
-
-    if (s == NULL)
-        return NULL;
-    s += 7;
-    e = strstr(s, "] END\n");
-    if (e != NULL)
-        *e = '\0';
-    return s;
-}
-
-/* First and last call numbers of each site inside the window (0 when none). */
-static void calls_in(const char *w, unsigned long lo[], unsigned long hi[])
-{
-    const char *p = w;
-    int s;
-
-    for (s = 0; s < KAC_FAULT_NSITES; s++)
-        lo[s] = hi[s] = 0;
-    while ((p = strstr(p, "fault: ")) != NULL) {
-        char site[32];
-        unsigned long n;
-
-        p += 7;
-        if (sscanf(p, "%31s #%lu", site, &n) != 2)
-            continue;
-        for (s = 0; s < KAC_FAULT_ANY; s++)
-            if (strcmp(site, kac_fault_site_name(s)) == 0) {
-                if (lo[s] == 0)
-                    lo[s] = n;
-                hi[s] = n;
-            }
-    }
-}
-
 /* A "test[pid] KEY value" line of the log after the window: value, or NULL. */
 static const char *log_value(const char *log, const char *key, char *buf, size_t len)
 {
@@ -666,10 +628,10 @@ static int walk(size_t fam, int async, int bringup, const struct site *sites, si
         return 0;
     }
     wc.max_fd_delta = atoi(fds);
-    w = window(text);
+    w = kactest_log_window(text);
     if (w == NULL)
         fail_msg("%s: no MARK in the child's log %s", label, log);
-    calls_in(w, lo, hi);
+    kactest_fault_calls(w, lo, hi);
     free(text);
     printf("# %-34s calls:", label);
     for (i = 0; i < nsites; i++) {
@@ -700,7 +662,7 @@ static int walk(size_t fam, int async, int bringup, const struct site *sites, si
                 wc.err = sites[i].errs[e];
                 run_child(spec, log, &wc, what);
                 text = slurp(log);
-                w = window(text);
+                w = kactest_log_window(text);
                 fired = w != NULL && strstr(w, "fault: inject") != NULL;
                 free(text);
                 /* a dequeue may be polled a varying number of times */

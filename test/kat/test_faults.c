@@ -548,44 +548,6 @@ static char *slurp(const char *path)
     return text;
 }
 
-/* The log text between "test[pid] MARK" and "test[pid] END" (in place), or NULL. */
-static char *window(char *log)
-{
-    char *s = strstr(log, "] MARK\n"), *e;
-
-    if (s == NULL)
-        return NULL;
-    s += 7;
-    e = strstr(s, "] END\n");
-    if (e != NULL)
-        *e = '\0';
-    return s;
-}
-
-/* First and last call numbers of each site inside the window (0 when none). */
-static void calls_in(const char *w, unsigned long lo[], unsigned long hi[])
-{
-    const char *p = w;
-    int s;
-
-    for (s = 0; s < KAC_FAULT_NSITES; s++)
-        lo[s] = hi[s] = 0;
-    while ((p = strstr(p, "fault: ")) != NULL) {
-        char site[32];
-        unsigned long n;
-
-        p += 7;
-        if (sscanf(p, "%31s #%lu", site, &n) != 2)
-            continue;
-        for (s = 0; s < KAC_FAULT_ANY; s++)
-            if (strcmp(site, kac_fault_site_name(s)) == 0) {
-                if (lo[s] == 0)
-                    lo[s] = n;
-                hi[s] = n;
-            }
-    }
-}
-
 /*
  * Each site's realistic errnos, and whether kaccel counts a fault there.  An
  * errno with a '+' fails that call and every later one of the site (N+).
@@ -653,10 +615,10 @@ static void walk_one(const struct walk_alg *a, int async, enum kactest_wait wait
     /* Dry run: which calls does the operation make? */
     run_child("trace", log, child_walk, &wc, label);
     text = slurp(log);
-    w = window(text);
+    w = kactest_log_window(text);
     if (w == NULL)
         fail_msg("%s: no MARK in the child's log %s", label, log);
-    calls_in(w, lo, hi);
+    kactest_fault_calls(w, lo, hi);
     free(text);
     for (s = 0; s < KAC_FAULT_ANY; s++)
         total += hi[s] ? hi[s] - lo[s] + 1 : 0;
@@ -699,7 +661,7 @@ static void walk_one(const struct walk_alg *a, int async, enum kactest_wait wait
                 wc.fault_site = s;
                 run_child(spec, log, child_walk, &wc, what);
                 text = slurp(log);
-                w = window(text);
+                w = kactest_log_window(text);
                 tries++;
                 if (w != NULL && strstr(w, "fault: inject") != NULL) {
                     fired++;
