@@ -280,13 +280,18 @@ struct kac_dpdk_sess *kac_dpdk_sess_new(const struct kac_alg *alg, int enc,
 
     if (alg->kind != KAC_KIND_DIGEST || keylen > 0)
         return sess_create(alg, enc, key, keylen, ivlen, taglen, aadlen, err);
+    /* every digest message comes here: no lock once the session exists */
+    s = __atomic_load_n(&digest_sess[alg->id], __ATOMIC_ACQUIRE);
+    if (s != NULL && s->gen == kac_fork_gen())
+        return s;
     pthread_mutex_lock(&digest_lock);
     s = digest_sess[alg->id];
     if (s == NULL || s->gen != kac_fork_gen()) {
         s = sess_create(alg, 1, NULL, 0, 0, 0, 0, err);
         if (s != NULL) {
             s->shared = 1;
-            digest_sess[alg->id] = s; /* a parent's session stays the parent's */
+            /* a parent's session stays the parent's */
+            __atomic_store_n(&digest_sess[alg->id], s, __ATOMIC_RELEASE);
         }
     }
     pthread_mutex_unlock(&digest_lock);
@@ -306,9 +311,11 @@ void kac_dpdk_release(void)
 
     pthread_mutex_lock(&digest_lock);
     for (a = 0; a < KAC_ALG_COUNT; a++) {
-        if (digest_sess[a] != NULL)
-            sess_destroy(digest_sess[a]);
-        digest_sess[a] = NULL;
+        struct kac_dpdk_sess *s = digest_sess[a];
+
+        __atomic_store_n(&digest_sess[a], NULL, __ATOMIC_RELEASE);
+        if (s != NULL)
+            sess_destroy(s);
     }
     pthread_mutex_unlock(&digest_lock);
 }
