@@ -405,7 +405,7 @@ static int instances;
  */
 static void dump_stats(void)
 {
-    const char *path = getenv(KACCEL_ENV_STATS);
+    const char *path = secure_getenv(KACCEL_ENV_STATS);
     size_t need;
     char *buf;
     FILE *f;

@@ -17,7 +17,7 @@ static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void log_open(void)
 {
-    const char *v = getenv(KACCEL_ENV_DEBUG);
+    const char *v = secure_getenv(KACCEL_ENV_DEBUG);
 
     if (v == NULL || *v == '\0' || strcmp(v, "0") == 0)
         return;

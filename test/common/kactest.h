@@ -226,6 +226,8 @@ int kactest_cases_main(struct kactest_cases *cs, int argc, char **argv,
  * The parent: runs case name with env ("NAME=VALUE"; KACCEL_FAULT unset
  * unless env sets it) and KACCEL_DEBUG = DIR/TAG.log when debug, prints its
  * time, and fails the test when it fails (the log kept), else removes the log.
+ * With KACTEST_CASES=NAME,... in the environment, a case not named is
+ * skipped (the test shows as skipped).
  */
 void kactest_case_spawn(const struct kactest_cases *cs, const char *name, const char *tag,
                         int debug, const char *const *env);

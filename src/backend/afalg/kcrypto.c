@@ -164,7 +164,7 @@ int kac_kcrypto_parse(FILE *f, struct kac_kcrypto *out)
 
 int kac_kcrypto_load(struct kac_kcrypto *out)
 {
-    const char *path = getenv("KACCEL_PROC_CRYPTO");
+    const char *path = secure_getenv("KACCEL_PROC_CRYPTO");
     FILE *f = fopen(path != NULL && *path != '\0' ? path : "/proc/crypto", "re");
     int ok;
 

@@ -24,7 +24,7 @@ struct kac_dqp {
     pthread_mutex_t lock;
     uint8_t dev_id;
     uint16_t qp_id;
-    unsigned users;       /* threads attached */
+    unsigned users;       /* threads attached (atomic) */
     unsigned inflight;    /* ops enqueued, not yet dequeued */
     /*
      * Ops of paused ASYNC jobs, not yet handed to the device: the first job

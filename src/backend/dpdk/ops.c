@@ -89,11 +89,8 @@ static void thread_release(void *p)
         return;
     if (t->gen == kac_fork_gen())
         for (i = 0; i < KAC_DPDK_MAX_DEVS; i++)
-            if (t->qp[i] != NULL) {
-                pthread_mutex_lock(&t->qp[i]->lock);
-                t->qp[i]->users--;
-                pthread_mutex_unlock(&t->qp[i]->lock);
-            }
+            if (t->qp[i] != NULL)
+                __atomic_sub_fetch(&t->qp[i]->users, 1, __ATOMIC_RELAXED);
     free(t);
 }
 
@@ -128,24 +125,26 @@ static struct kac_dqp *thread_qp(struct kac_dthread *t, int d)
 {
     struct kac_ddev *dev = &kac_dpdk.devs[d];
     struct kac_dqp *best = NULL;
-    unsigned q;
+    unsigned q, users, least = 0;
 
     if (t->qp[d] != NULL)
         return t->qp[d];
+    /* users: atomic, other threads attach and exit meanwhile (a count, no lock) */
     for (q = 0; q < dev->nqps; q++) {
         struct kac_dqp *qp = &dev->qps[q];
 
-        if (best == NULL || __atomic_load_n(&qp->users, __ATOMIC_RELAXED) < best->users)
+        users = __atomic_load_n(&qp->users, __ATOMIC_RELAXED);
+        if (best == NULL || users < least) {
             best = qp;
+            least = users;
+        }
     }
-    pthread_mutex_lock(&best->lock);
-    best->users++;
-    if (best->users > 1) {
+    users = __atomic_add_fetch(&best->users, 1, __ATOMIC_RELAXED);
+    if (users > 1) {
         ST_ADD(qp_shared, 1);
         KAC_DBG("dpdk: %s queue pair %u now shared by %u threads", dev->name, best->qp_id,
-                best->users);
+                users);
     }
-    pthread_mutex_unlock(&best->lock);
     t->qp[d] = best;
     return best;
 }
@@ -360,11 +359,22 @@ static void attach(struct rte_mbuf *m, void *p, size_t len, struct rte_mbuf_ext_
     m->pkt_len = (uint32_t)len;
 }
 
-/* Returns n ops and their mbufs to the pools, under one hold of the pool lock. */
+/*
+ * Returns n ops and their mbufs to the pools, under one hold of the pool lock.
+ * What they held of the caller's data is wiped first: the digest or tag, and
+ * for a device that copies (hardware), the data copied into the mbuf.
+ */
 static void ops_release(struct rte_crypto_op **ops, unsigned n)
 {
     unsigned i;
 
+    for (i = 0; i < n; i++) {
+        struct rte_mbuf *m = ops[i]->sym->m_src;
+
+        if (m != NULL && !RTE_MBUF_HAS_EXTBUF(m) && m->data_len > 0)
+            OPENSSL_cleanse(rte_pktmbuf_mtod(m, void *), m->data_len);
+        OPENSSL_cleanse(KAC_DPDK_PRIV(ops[i])->digest, sizeof(KAC_DPDK_PRIV(ops[i])->digest));
+    }
     pthread_mutex_lock(&pool_lock);
     for (i = 0; i < n; i++) {
         if (ops[i]->sym->m_src != NULL)
