@@ -40,7 +40,10 @@ struct kac_cctx {
     int enc;
     int key_set, iv_set;
     int pad;
-    int tls;                  /* tls-version set: records are handled by software */
+    int tls;                  /* tls-version set: each update is one TLS record */
+    unsigned int tlsversion;  /* its value */
+    size_t tlsmacsize;        /* tls-mac-size: MAC inside the record (0: encrypt-then-MAC) */
+    EVP_CIPHER_CTX *swtls;    /* software context in TLS mode, made when a record needs it */
     int finished;             /* final called; update needs a new init */
     int queue_full;           /* the last offload found this thread's queue full */
     int sw_stale;             /* sw's IV lags kaccel's after an offload */
@@ -109,6 +112,7 @@ static void kac_cipher_freectx(void *vctx)
     kac_dpdk_sess_free(c->dsess);
     OPENSSL_clear_free(c->bounce, KAC_AFALG_MAX_CHUNK);
     EVP_CIPHER_CTX_free(c->sw);
+    EVP_CIPHER_CTX_free(c->swtls);
     OPENSSL_clear_free(c, sizeof(*c));
 }
 
@@ -124,6 +128,7 @@ static void *kac_cipher_dupctx(void *vctx)
     c->dsess = NULL; /* and makes its own DPDK session */
     c->dsess_failed = 0;
     c->bounce = NULL;
+    c->swtls = NULL; /* remade from sw when a record needs it */
     c->sw = EVP_CIPHER_CTX_new();
     if (c->sw == NULL || !EVP_CIPHER_CTX_copy(c->sw, src->sw)) {
         EVP_CIPHER_CTX_free(c->sw);
@@ -176,8 +181,9 @@ static int cipher_init(void *vctx, const unsigned char *key, size_t keylen,
                             key != NULL || EVP_CIPHER_CTX_get0_cipher(c->sw) == NULL ? swc : NULL,
                             key, c->alg->mode == KAC_MODE_ECB ? NULL : iv, c->enc, NULL))
         return 0;
-    if (!c->tls)
-        EVP_CIPHER_CTX_set_padding(c->sw, 0);
+    EVP_CIPHER_CTX_set_padding(c->sw, 0);
+    EVP_CIPHER_CTX_free(c->swtls); /* remade from sw, with this key and direction */
+    c->swtls = NULL;
     if (iv != NULL && c->alg->mode != KAC_MODE_ECB) {
         memcpy(c->oiv, iv, c->alg->ivlen);
         memcpy(c->iv, iv, c->alg->ivlen);
@@ -407,9 +413,7 @@ static int run(struct kac_cctx *c, unsigned char *out, const unsigned char *in, 
 
     if (len == 0)
         return 1;
-    if (c->tls) {
-        why = KAC_WHY_PARAMS;
-    } else if (c->alg->mode != KAC_MODE_CTR && c->enc != c->key_enc) {
+    if (c->alg->mode != KAC_MODE_CTR && c->enc != c->key_enc) {
         /*
          * Re-initialised for the other direction without the key: OpenSSL
          * keeps the key schedule of the direction the key was set for, and
@@ -561,18 +565,125 @@ static int update_ctr(struct kac_cctx *c, unsigned char *out, const unsigned cha
     return 1;
 }
 
-/* TLS-mode CBC records: OpenSSL's own padding and MAC handling, in software. */
-static int tls_update(struct kac_cctx *c, unsigned char *out, size_t *outl, size_t outsize,
-                      const unsigned char *in, size_t inl)
+/*
+ * A TLS record in OpenSSL's own TLS mode (a software context of its own with
+ * the TLS parameters, started from kaccel's IV): the records kaccel leaves
+ * to OpenSSL, among them every MAC-then-encrypt record to decrypt, whose
+ * padding and MAC OpenSSL removes in constant time.
+ */
+static int tls_software(struct kac_cctx *c, unsigned char *out, size_t *outl, size_t outsize,
+                        const unsigned char *in, size_t inl)
 {
     int ol = 0;
 
     if (inl > INT_MAX || outsize > INT_MAX)
         return 0;
-    if (!EVP_CipherUpdate(c->sw, out, &ol, in, (int)inl))
+    if (c->swtls == NULL) {
+        OSSL_PARAM p[3] = {
+            OSSL_PARAM_uint(OSSL_CIPHER_PARAM_TLS_VERSION, &c->tlsversion),
+            OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_TLS_MAC_SIZE, &c->tlsmacsize),
+            OSSL_PARAM_END,
+        };
+
+        if ((c->swtls = EVP_CIPHER_CTX_new()) == NULL)
+            return 0;
+        if (!EVP_CIPHER_CTX_copy(c->swtls, c->sw) || !EVP_CIPHER_CTX_set_padding(c->swtls, 1)
+            || !EVP_CIPHER_CTX_set_params(c->swtls, p)) {
+            EVP_CIPHER_CTX_free(c->swtls);
+            c->swtls = NULL;
+            KAC_ERR(KAC_R_SOFTWARE_FAILED, "%s: no software context for TLS records",
+                    c->alg->name);
+            return 0;
+        }
+    }
+    if (!EVP_CipherInit_ex2(c->swtls, NULL, NULL, c->iv, c->enc, NULL))
         return 0;
     kac_stats_software(c->alg->id, KAC_WHY_PARAMS, inl);
+    if (!EVP_CipherUpdate(c->swtls, out, &ol, in, (int)inl))
+        return 0;
+    if (!EVP_CIPHER_CTX_get_updated_iv(c->swtls, c->iv, KAC_BLOCK))
+        return 0;
+    c->sw_stale = 1;
     *outl = (size_t)ol;
+    return 1;
+}
+
+/*
+ * TLS-mode CBC records (libssl: one update per record, in place).  The
+ * cipher pads a record to encrypt; to decrypt, it skips the explicit IV
+ * (TLS 1.1 and later), checks and strips the padding and hands out the MAC
+ * (tls-mac).  kaccel pads records to encrypt itself, so their blocks are
+ * routed like any others; so are records to decrypt without a MAC inside
+ * (encrypt-then-MAC, tls-mac-size 0: libssl has checked the MAC over the
+ * ciphertext, and OpenSSL too reports bad padding as a plain failure).  The
+ * rest is OpenSSL's own (tls_software).
+ */
+static int tls_update(struct kac_cctx *c, unsigned char *out, size_t *outl, size_t outsize,
+                      const unsigned char *in, size_t inl)
+{
+    size_t eiv, len, pad, i, good, to_check;
+    const unsigned char *rec;
+
+    switch (c->tlsversion) {
+    case 0x0301: /* TLS 1.0: the IV chains from the previous record */
+        eiv = 0;
+        break;
+    case 0x0302: case 0x0303: case 0xfeff: case 0xfefd: case 0x0100:
+        eiv = KAC_BLOCK; /* TLS 1.1, 1.2, DTLS: an explicit IV block first */
+        break;
+    default: /* SSL 3.0 pads differently */
+        return tls_software(c, out, outl, outsize, in, inl);
+    }
+    if (in != out || !c->pad || (!c->enc && c->tlsmacsize != 0))
+        return tls_software(c, out, outl, outsize, in, inl);
+    if (c->enc) {
+        pad = KAC_BLOCK - inl % KAC_BLOCK;
+        if (outsize < inl || outsize - inl < pad) {
+            ERR_raise(ERR_LIB_PROV, PROV_R_OUTPUT_BUFFER_TOO_SMALL);
+            return 0;
+        }
+        memset(out + inl, (int)(pad - 1), pad);
+        if (!run(c, out, out, inl + pad))
+            return 0;
+        *outl = inl + pad;
+        return 1;
+    }
+    /* Lengths OpenSSL rejects (or would read outside of): its own error. */
+    if (inl % KAC_BLOCK != 0 || inl < eiv + KAC_BLOCK)
+        return tls_software(c, out, outl, outsize, in, inl);
+    if (!run(c, out, out, inl))
+        return 0;
+    /* The padding check of OpenSSL's tls1_cbc_remove_padding_and_mac(). */
+    rec = out + eiv;
+    len = inl - eiv;
+    pad = rec[len - 1];
+    good = (size_t)0 - (size_t)(len >= pad + 1);
+    to_check = len < 256 ? len : 256;
+    for (i = 0; i < to_check; i++) {
+        size_t mask = (size_t)0 - (size_t)(pad >= i);
+
+        good &= ~(mask & (pad ^ rec[len - 1 - i]));
+    }
+    if ((good & 0xff) != 0xff) {
+        ERR_raise(ERR_LIB_PROV, PROV_R_CIPHER_OPERATION_FAILED);
+        return 0;
+    }
+    *outl = len - pad - 1;
+    return 1;
+}
+
+/* One XTS data unit: at least a block, at most 2^20 blocks (as OpenSSL's). */
+static int xts_unit_ok(size_t inl)
+{
+    if (inl < KAC_BLOCK) {
+        ERR_raise_data(ERR_LIB_PROV, PROV_R_CIPHER_OPERATION_FAILED,
+                       "XTS needs at least one block, got %zu bytes", inl);
+        return 0;
+    }
+    if (inl > ((size_t)1 << 20) * KAC_BLOCK) {
+        ERR_raise(ERR_LIB_PROV, PROV_R_XTS_DATA_UNIT_IS_TOO_LARGE);
+        return 0;
+    }
     return 1;
 }
 
@@ -592,16 +703,7 @@ static int kac_cipher_update(void *vctx, unsigned char *out, size_t *outl, size_
         return 0;
     }
     if (c->alg->mode == KAC_MODE_XTS) {
-        if (inl < KAC_BLOCK) {
-            ERR_raise_data(ERR_LIB_PROV, PROV_R_CIPHER_OPERATION_FAILED,
-                           "XTS needs at least one block, got %zu bytes", inl);
-            return 0;
-        }
-        if (inl > ((size_t)1 << 20) * KAC_BLOCK) {
-            ERR_raise(ERR_LIB_PROV, PROV_R_XTS_DATA_UNIT_IS_TOO_LARGE);
-            return 0;
-        }
-        if (!run(c, out, in, inl))
+        if (!xts_unit_ok(inl) || !run(c, out, in, inl))
             return 0;
     } else if (!update_ctr(c, out, in, inl)) {
         return 0;
@@ -696,6 +798,8 @@ static int kac_cipher_cipher(void *vctx, unsigned char *out, size_t *outl, size_
         ERR_raise(ERR_LIB_PROV, PROV_R_OUTPUT_BUFFER_TOO_SMALL);
         return 0;
     }
+    if (c->alg->mode == KAC_MODE_XTS && !xts_unit_ok(inl))
+        return 0;
     if (c->alg->mode == KAC_MODE_CTR) {
         if (!update_ctr(c, out, in, inl))
             return 0;
@@ -706,7 +810,7 @@ static int kac_cipher_cipher(void *vctx, unsigned char *out, size_t *outl, size_
         if (c->sw_stale && !sw_set_iv(c, c->iv))
             return 0;
         r = EVP_Cipher(c->sw, out, in, (unsigned int)inl);
-        if (r <= 0)
+        if (r < 0) /* a provider's EVP_Cipher: the bytes written (0 for none), or -1 */
             return 0;
         if (c->alg->mode == KAC_MODE_CBC)
             EVP_CIPHER_CTX_get_updated_iv(c->sw, c->iv, KAC_BLOCK);
@@ -774,9 +878,11 @@ static int kac_cipher_get_ctx_params(void *vctx, OSSL_PARAM params[])
         && !OSSL_PARAM_set_octet_ptr(p, c->iv, ivlen))
         goto bad;
     if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_TLS_MAC)) != NULL) {
+        /* Only OpenSSL's TLS mode (tls_software) hands out a MAC. */
         OSSL_PARAM fwd[2] = { *p, OSSL_PARAM_END };
 
-        if (!EVP_CIPHER_CTX_get_params(c->sw, fwd))
+        if (c->swtls != NULL ? !EVP_CIPHER_CTX_get_params(c->swtls, fwd)
+                             : !OSSL_PARAM_set_octet_ptr(&fwd[0], NULL, 0))
             goto bad;
         *p = fwd[0];
     }
@@ -831,30 +937,29 @@ static int kac_cipher_set_ctx_params(void *vctx, const OSSL_PARAM params[])
             return 0;
         }
         c->tls = v > 0;
+        c->tlsversion = v;
     }
-    /* TLS-record parameters belong to the software context that handles those records. */
+    if ((p = OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_TLS_MAC_SIZE)) != NULL
+        && !OSSL_PARAM_get_size_t(p, &c->tlsmacsize)) {
+        ERR_raise(ERR_LIB_PROV, PROV_R_FAILED_TO_GET_PARAMETER);
+        return 0;
+    }
+    /* TLS parameters take effect in OpenSSL's TLS mode when it is made next. */
     if (OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_TLS_VERSION) != NULL
-        || OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_TLS_MAC_SIZE) != NULL
-        || OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_USE_BITS) != NULL) {
-        OSSL_PARAM fwd[4];
-        size_t n = 0;
-        static const char *const keys[] = { OSSL_CIPHER_PARAM_TLS_VERSION,
-                                            OSSL_CIPHER_PARAM_TLS_MAC_SIZE,
-                                            OSSL_CIPHER_PARAM_USE_BITS };
-        size_t i;
+        || OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_TLS_MAC_SIZE) != NULL) {
+        EVP_CIPHER_CTX_free(c->swtls);
+        c->swtls = NULL;
+    }
+    if ((p = OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_USE_BITS)) != NULL) {
+        OSSL_PARAM fwd[2] = { *p, OSSL_PARAM_END };
 
-        for (i = 0; i < 3; i++)
-            if ((p = OSSL_PARAM_locate_const(params, keys[i])) != NULL)
-                fwd[n++] = *p;
-        fwd[n] = (OSSL_PARAM)OSSL_PARAM_END;
+        /* a failed init can leave the software context without its cipher */
+        if (EVP_CIPHER_CTX_get0_cipher(c->sw) == NULL
+            && !EVP_CipherInit_ex2(c->sw, kac_prov_swcipher(c->prov, c->alg->id), NULL, NULL,
+                                   c->enc, NULL))
+            return 0;
         if (!EVP_CIPHER_CTX_set_params(c->sw, fwd))
             return 0;
-        if (c->tls) {
-            /* TLS records are padded by the cipher: the software context needs padding on. */
-            EVP_CIPHER_CTX_set_padding(c->sw, 1);
-            if (c->sw_stale && !sw_set_iv(c, c->iv))
-                return 0;
-        }
     }
     return 1;
 }
