@@ -1005,14 +1005,19 @@ static int do_update(struct kac_actx *c, unsigned char *out, size_t *outl, size_
             && c->aad_updates == 0 && c->ccm_iv_set) {
             c->ccm_len = inl;
             c->ccm_len_pending = 1;
+            *outl = inl; /* as OpenSSL's CCM reports it */
             return 1;
         }
         if (!sw_catchup(c))
             return 0;
         return sw_update(c, NULL, outl, NULL, inl);
     }
-    if (out == NULL)
-        return aad_update(c, in, inl);
+    if (out == NULL) {
+        if (!aad_update(c, in, inl))
+            return 0;
+        *outl = inl; /* OpenSSL's AEADs report the AAD's length */
+        return 1;
+    }
     if (outsize < inl) {
         ERR_raise(ERR_LIB_PROV, PROV_R_OUTPUT_BUFFER_TOO_SMALL);
         return 0;

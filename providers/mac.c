@@ -131,8 +131,12 @@ static void *kac_mac_dupctx(void *vctx)
     kac_hs_dup_reset(&c->hs);
     if ((c->sw = EVP_MAC_CTX_dup(src->sw)) == NULL)
         goto fail;
-    if (src->key != NULL && (c->key = OPENSSL_memdup(src->key, src->keylen)) == NULL)
-        goto fail;
+    if (src->key != NULL) {
+        /* an empty key is a 1-byte allocation (OPENSSL_memdup of 0 bytes fails) */
+        if ((c->key = OPENSSL_malloc(src->keylen > 0 ? src->keylen : 1)) == NULL)
+            goto fail;
+        memcpy(c->key, src->key, src->keylen);
+    }
     if (!kac_hs_dup(&c->hs, &src->hs)) /* a running kernel MAC: variant set */
         goto fail;
     return c;

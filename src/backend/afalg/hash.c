@@ -25,7 +25,8 @@ int kac_afalg_hash_send(int opfd, const unsigned char *data, size_t len, int mor
     do {
         size_t n = len - done > KAC_AFALG_MAX_CHUNK ? KAC_AFALG_MAX_CHUNK : len - done;
         int flags = MSG_NOSIGNAL | (more || done + n < len ? MSG_MORE : 0);
-        ssize_t r = kac_sys_send(opfd, data + done, n, flags);
+        /* (no arithmetic on a NULL data: an empty final send may pass one) */
+        ssize_t r = kac_sys_send(opfd, n > 0 ? data + done : data, n, flags);
 
         if (r < 0 && errno == EINTR)
             continue;
