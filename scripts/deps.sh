@@ -9,8 +9,10 @@ PKGS=(
   build-essential cmake pkg-config libssl-dev openssl liburing-dev go-md2man
   # DPDK backend (cryptodev, software PMDs for the host tests)
   libdpdk-dev dpdk
-  # tests
-  libcmocka-dev libkcapi-dev
+  # tests, memory and thread checkers, fuzzing (clang's libFuzzer runtime)
+  libcmocka-dev libkcapi-dev valgrind clang libclang-rt-14-dev
+  # deployment tests (test/e2e) and benchmarks/tls-load
+  nginx haproxy curl
   # benchmarks (kaccel-bench, compare) and their plots
   python3 strace gnuplot-nox
   # guest rig (test/vm/run)
