@@ -98,9 +98,9 @@ static size_t dpdk_counters(char *buf, size_t len)
     kac_dpdk_stats(&d);
     r = snprintf(buf, len,
                  "dpdk ops=%llu bursts_enq=%llu bursts_deq=%llu burst_max=%llu pauses=%llu "
-                 "full=%llu op_errors=%llu qp_shared=%llu\n",
+                 "full=%llu op_errors=%llu qp_shared=%llu timeouts=%llu\n",
                  d.ops, d.bursts_enq, d.bursts_deq, d.burst_max, d.pauses, d.full, d.op_errors,
-                 d.qp_shared);
+                 d.qp_shared, d.timeouts);
     return r > 0 ? (size_t)r : 0;
 }
 

@@ -38,6 +38,7 @@
 #define KACCEL_CNF_DPDK_DEVICES  "kaccel-dpdk-devices"  /* all | device or PMD names, in preference order */
 #define KACCEL_CNF_DPDK_QUEUE_PAIRS "kaccel-dpdk-queue-pairs" /* per device, 1..64 */
 #define KACCEL_CNF_DPDK_BURST    "kaccel-dpdk-burst"    /* ops per enqueue/dequeue burst, 1..256 */
+#define KACCEL_CNF_DPDK_TIMEOUT  "kaccel-dpdk-timeout"  /* ms without a completion before a device is given up, 1..600000 */
 
 /* Provider parameters (OSSL_PROVIDER_get_params) beyond the standard ones. */
 #define KACCEL_PARAM_BACKENDS    "kaccel-backends"      /* utf8 string: backends in force */

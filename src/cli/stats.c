@@ -32,7 +32,7 @@ struct queue_tot {
     const char *prefix;
     const char *const *names;
     size_t n, max_idx;
-    uint64_t v[8];
+    uint64_t v[12];
     int seen;
 };
 
@@ -40,10 +40,13 @@ struct queue_tot {
 static const char *const qfields[] = { "requests", "submits", "reaps", "pauses", "batch_max" };
 static struct queue_tot uq = { "io_uring", qfields, 5, 4, { 0 }, 0 };
 
-/* DPDK totals: ops, bursts each way, largest burst, pauses, full, op errors, shared qps. */
-static const char *const dfields[] = { "ops",  "bursts_enq", "bursts_deq", "burst_max",
-                                       "pauses", "full",     "op_errors",  "qp_shared" };
-static struct queue_tot dq = { "dpdk", dfields, 8, 3, { 0 }, 0 };
+/*
+ * DPDK totals: ops, bursts each way, largest burst, pauses, full, op errors,
+ * shared qps, requests that timed out on a device that stopped completing.
+ */
+static const char *const dfields[] = { "ops",    "bursts_enq", "bursts_deq", "burst_max", "pauses",
+                                       "full",   "op_errors",  "qp_shared",  "timeouts" };
+static struct queue_tot dq = { "dpdk", dfields, 9, 3, { 0 }, 0 };
 
 static void add_queue_line(struct queue_tot *q, char *line)
 {
@@ -163,6 +166,10 @@ static void print(FILE *out, const struct row *rows, int nrows, int procs)
                 d[1] ? (double)d[0] / (double)d[1] : 0.0, (unsigned long long)d[2],
                 (unsigned long long)d[3], (unsigned long long)d[4], (unsigned long long)d[5],
                 (unsigned long long)d[6], (unsigned long long)d[7]);
+    if (d[8] > 0)
+        fprintf(out, "dpdk: %llu requests timed out on a device that stopped completing (given "
+                     "up: see kaccel-dpdk-timeout)\n",
+                (unsigned long long)d[8]);
 }
 
 int kac_cli_stats(int argc, char **argv, FILE *out)

@@ -21,6 +21,7 @@ const char *const kac_config_keys[] = {
     KACCEL_CNF_DPDK_DEVICES,
     KACCEL_CNF_DPDK_QUEUE_PAIRS,
     KACCEL_CNF_DPDK_BURST,
+    KACCEL_CNF_DPDK_TIMEOUT,
     KACCEL_CNF_TUNED,
     NULL,
 };
@@ -534,6 +535,9 @@ int kac_config_set(struct kac_config *cfg, const char *key, const char *value,
                          "a queue pair count");
     if (strcmp(key, KACCEL_CNF_DPDK_BURST) == 0)
         return set_count(&cfg->dpdk_burst, key, value, 256, err, errlen, "a burst size");
+    if (strcmp(key, KACCEL_CNF_DPDK_TIMEOUT) == 0)
+        return set_count(&cfg->dpdk_timeout_ms, key, value, 600000, err, errlen,
+                         "a time in milliseconds");
     snprintf(err, errlen, "%s = \"%s\": unknown key", key, value);
     return 0;
 }

@@ -46,6 +46,7 @@ struct kac_config {
     unsigned ndpdk_devices;
     unsigned dpdk_queue_pairs;                       /* 0: default */
     unsigned dpdk_burst;                             /* 0: default */
+    unsigned dpdk_timeout_ms;                        /* 0: default */
     int min_offload_set;                             /* kaccel-min-offload given */
     char tuned[256];                                 /* kaccel-tuned: "" = not tuned */
 };

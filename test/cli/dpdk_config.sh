@@ -17,7 +17,7 @@ ok_cnf() {
 }
 ok_cnf valid "kaccel-backends = dpdk,afalg" "kaccel-dpdk-eal = $EAL" \
     "kaccel-dpdk-devices = crypto_qat, crypto_aesni_mb" "kaccel-dpdk-queue-pairs = 64" \
-    "kaccel-dpdk-burst = 256" "kaccel-queue-depth = 128"
+    "kaccel-dpdk-burst = 256" "kaccel-queue-depth = 128" "kaccel-dpdk-timeout = 600000"
 ok_cnf all "kaccel-backends = dpdk" "kaccel-dpdk-eal = $EAL" "kaccel-dpdk-devices = all"
 # OpenSSL's parser removes quotes; \" reaches kaccel as a quote.
 ok_cnf quoted "kaccel-backends = dpdk" 'kaccel-dpdk-eal = --no-huge \"--vdev=crypto_null0\"'
@@ -53,6 +53,8 @@ bad qp65 'kaccel-dpdk-queue-pairs = "65": not a queue pair count from 1 to 64' \
 bad qpword 'kaccel-dpdk-queue-pairs = "many"' "kaccel-dpdk-queue-pairs = many"
 bad burst0 'kaccel-dpdk-burst = "0": not a burst size from 1 to 256' "kaccel-dpdk-burst = 0"
 bad burst257 'kaccel-dpdk-burst = "257": not a burst size from 1 to 256' "kaccel-dpdk-burst = 257"
+bad timeout0 'kaccel-dpdk-timeout = "0": not a time in milliseconds from 1 to 600000' \
+    "kaccel-dpdk-timeout = 0"
 bad devempty 'kaccel-dpdk-devices = "crypto_qat,,crypto_aesni_mb": empty item' \
     "kaccel-dpdk-devices = crypto_qat,,crypto_aesni_mb"
 bad devmany 'kaccel-dpdk-devices = "a,b,c,d,e,f,g,h,i": too many' \

@@ -20,7 +20,8 @@
  *    ASYNC_WAIT_CTX callback mode; 12 threads sharing 8 queue pairs;
  *  - kaccel-queue-depth 1 and 2 under 64 jobs: queue-full fallbacks, right bytes;
  *  - KACCEL_FAULT at dpdk_session, dpdk_op_alloc, dpdk_enqueue, dpdk_status:
- *    right bytes from software, and the right sw_* counter.
+ *    right bytes from software, and the right sw_* counter;
+ *  - a device that stops completing: given up after kaccel-dpdk-timeout.
  *
  * The EAL exists once per process, and kaccel-queue-depth and KACCEL_FAULT
  * are read once per process, so every case runs in a fresh process: this
@@ -36,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -1506,6 +1508,84 @@ static void case_faults(void **state)
     kactest_close(&t);
 }
 
+/*
+ * A device that stops completing: from the 40th dequeue on nothing comes back
+ * (KACCEL_FAULT=dpdk_dequeue:40+:EAGAIN, set by the parent), with
+ * kaccel-dpdk-timeout = 200.  The request waiting then gives up after 200 ms
+ * and is redone in software, the device is given up once, and everything after
+ * goes to software at once; every byte right, synchronous and with 64 jobs,
+ * and nothing waits for long.
+ */
+static void case_stuck(void **state)
+{
+    static const char *const more[] = { "kaccel-dpdk-timeout = 200", NULL };
+    static const size_t lens[] = { 4096, 100000 };
+    struct kactest t;
+    struct snap a, b, c;
+    struct timespec t0, t1;
+    uint64_t rng = seed ^ 0x77;
+    unsigned long pauses = 0;
+    double secs;
+    size_t i, l;
+    int enc, r, k;
+
+    open_dpdk(&t, "0", more);
+    take(&t, &a);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (k = 0; k < 4; k++)
+        for (i = 0; i < NC; i++) {
+            if (!offered[i])
+                continue;
+            for (l = 0; l < sizeof(lens) / sizeof(lens[0]); l++)
+                for (enc = 0; enc <= 1; enc++)
+                    OPC(t.ctx, t.ref, ciphers[i], enc, lens[l], 0, 0, 0, &rng);
+        }
+    for (r = 0; r < 2; r++)
+        jobs_round(&t, r, 200000, &rng, &pauses);
+    take(&t, &b);
+    for (i = 0; i < NC; i++)
+        if (offered[i])
+            for (enc = 0; enc <= 1; enc++)
+                OPC(t.ctx, t.ref, ciphers[i], enc, 100000, 0, 0, 0, &rng);
+    jobs_round(&t, 2, 200000, &rng, &pauses);
+    take(&t, &c);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    printf("# stuck device: dpdk_ops %llu then %llu; sw_op_error %llu; timeouts %llu; "
+           "%zu injections logged; %.1f s\n",
+           (unsigned long long)TOTAL(&a, &b, dpdk_ops), (unsigned long long)TOTAL(&b, &c, dpdk_ops),
+           (unsigned long long)TOTAL(&a, &c, op_error),
+           (unsigned long long)kactest_stat(&t, "dpdk", "timeouts"), count_in_log("fault: inject"),
+           secs);
+    if (count_in_log("fault: inject") == 0)
+        fail_msg("no injection in the KACCEL_DEBUG log");
+    if (TOTAL(&a, &b, dpdk_ops) == 0)
+        fail_msg("DPDK served nothing before the device stopped completing");
+    if (kactest_stat(&t, "dpdk", "timeouts") != 1)
+        fail_msg("%llu timeouts: the device was not given up exactly once",
+                 (unsigned long long)kactest_stat(&t, "dpdk", "timeouts"));
+    if (TOTAL(&a, &c, op_error) == 0)
+        fail_msg("the timed-out request was not redone in software (sw_op_error)");
+    if (TOTAL(&b, &c, dpdk_ops) != 0)
+        fail_msg("%llu operations went to the given-up device",
+                 (unsigned long long)TOTAL(&b, &c, dpdk_ops));
+    {
+        const char *route = kactest_route(&t, "AES-128-CBC");
+        char want[80];
+
+        snprintf(want, sizeof(want), "dpdk:%s", kactest_dpdk_device());
+        printf("# route of AES-128-CBC after: %s\n", route ? route : "-");
+        if (route != NULL && strcmp(route, want) == 0)
+            fail_msg("the route still names the given-up device");
+    }
+    if (count_in_log("device given up") != 1)
+        fail_msg("the KACCEL_DEBUG log does not say once that the device was given up");
+    /* one 200 ms wait, then software; generous for machines under load */
+    if (secs > 30)
+        fail_msg("%.1f s: requests waited on the given-up device", secs);
+    kactest_close(&t);
+}
+
 /* ---- the cases, each in a process of its own ------------------------------------- */
 
 static const struct kactest_case cases[] = {
@@ -1515,6 +1595,7 @@ static const struct kactest_case cases[] = {
     { "overlap", case_overlap },     { "async", case_async },
     { "callback", case_async_callback }, { "threads", case_threads },
     { "queue_depth", case_queue_depth }, { "faults", case_faults },
+    { "stuck", case_stuck },
 };
 
 /* KACCEL_DEBUG of each case to DIR/TAG.log, kept when the case fails. */
@@ -1585,6 +1666,13 @@ static void test_faults(void **state)
     }
 }
 
+static void test_stuck(void **state)
+{
+    static const char *const env[] = { "KACCEL_FAULT=dpdk_dequeue:40+:EAGAIN", NULL };
+
+    spawn("stuck", "stuck", env);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -1594,6 +1682,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_overlap),     cmocka_unit_test(test_async),
         cmocka_unit_test(test_callback),    cmocka_unit_test(test_threads),
         cmocka_unit_test(test_queue_depth), cmocka_unit_test(test_faults),
+        cmocka_unit_test(test_stuck),
     };
 
     kactest_dpdk_require(argv[0]);

@@ -822,6 +822,7 @@ static void case_bad_keys(void **state)
         { "kaccel-dpdk-burst", "300", "burst size from 1 to 256" },
         { "kaccel-dpdk-burst", "0", "burst size from 1 to 256" },
         { "kaccel-dpdk-burst", "-1", "burst size" },
+        { "kaccel-dpdk-timeout", "0", "time in milliseconds from 1 to 600000" },
         { "kaccel-dpdk-devices", "crypto_aesni_mb0,,crypto_openssl0", "kaccel-dpdk-devices" },
     };
     static const struct {
@@ -829,7 +830,7 @@ static void case_bad_keys(void **state)
     } good[] = {
         { "kaccel-dpdk-queue-pairs", "1" }, { "kaccel-dpdk-queue-pairs", "64" },
         { "kaccel-dpdk-burst", "1" },       { "kaccel-dpdk-burst", "256" },
-        { "kaccel-dpdk-devices", "all" },
+        { "kaccel-dpdk-devices", "all" },     { "kaccel-dpdk-timeout", "1" },
     };
     char err[4096], want[300];
     size_t i;

@@ -150,6 +150,13 @@ static void test_dpdk_keys(void **state)
     assert_false(kac_config_set(&c, KACCEL_CNF_DPDK_BURST, "257", err, sizeof(err)));
     assert_non_null(strstr(err, "kaccel-dpdk-burst = \"257\""));
     assert_int_equal(c.dpdk_burst, 256);
+    assert_int_equal(c.dpdk_timeout_ms, 0); /* backend default (5000) */
+    assert_true(kac_config_set(&c, KACCEL_CNF_DPDK_TIMEOUT, "250", err, sizeof(err)));
+    assert_int_equal(c.dpdk_timeout_ms, 250);
+    assert_false(kac_config_set(&c, KACCEL_CNF_DPDK_TIMEOUT, "0", err, sizeof(err)));
+    assert_non_null(strstr(err, "kaccel-dpdk-timeout = \"0\": not a time in milliseconds"));
+    assert_false(kac_config_set(&c, KACCEL_CNF_DPDK_TIMEOUT, "600001", err, sizeof(err)));
+    assert_int_equal(c.dpdk_timeout_ms, 250);
 
     /* dpdk in kaccel-backends needs kaccel-dpdk-eal. */
     if (kac_backend_built(KAC_BACKEND_DPDK)) {

@@ -136,7 +136,7 @@ int kac_dpdk_hash(struct kac_dpdk_sess *s, const unsigned char *in, size_t len,
  */
 struct kac_dpdk_stats {
     unsigned long long ops, bursts_enq, bursts_deq, burst_max, pauses, full,
-        op_errors, qp_shared;
+        op_errors, qp_shared, timeouts;
 };
 void kac_dpdk_stats(struct kac_dpdk_stats *out);
 

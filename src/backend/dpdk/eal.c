@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include <openssl/async.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -51,6 +53,7 @@ void kac_dpdk_configure(const struct kac_config *cfg)
         snprintf(kac_dpdk.devices[i], sizeof(kac_dpdk.devices[i]), "%s", cfg->dpdk_devices[i]);
     kac_dpdk.want_qps = cfg->dpdk_queue_pairs ? cfg->dpdk_queue_pairs : KAC_DPDK_DEFAULT_QPS;
     kac_dpdk.burst = cfg->dpdk_burst ? cfg->dpdk_burst : KAC_DPDK_DEFAULT_BURST;
+    kac_dpdk.timeout_ms = cfg->dpdk_timeout_ms ? cfg->dpdk_timeout_ms : KAC_DPDK_DEFAULT_TIMEOUT_MS;
     kac_dpdk.depth = cfg->queue_depth;
     if (cfg->dpdk_eal[0] == '\0') {
         kac_dpdk.state = KAC_DPDK_OFF;
@@ -487,6 +490,69 @@ static int dev_offers(uint8_t dev, const struct kac_alg *a)
     return 0;
 }
 
+/*
+ * The crypto_openssl PMD computes with libcrypto in the application's default
+ * library context (DPDK 22.11 fetches with a NULL context), and its HMAC and
+ * CMAC session setup uses the EVP_MAC it fetched without checking it: where
+ * that context has no implementation, creating the session crashes.  That is
+ * the case in an application that loaded other providers only, and in one
+ * where a failed explicit load turned the default provider's automatic loading
+ * off (the PMD's own attempt to load "legacy" does that when it is not
+ * installed).  kaccel asks the same context, once at bring-up, and leaves
+ * what it cannot fetch there off that device.
+ */
+static int pmd_fetches(const struct kac_ddev *d, const struct kac_alg *a)
+{
+    const char *sub = NULL;
+    int ok = 1, i;
+
+    if (strcmp(d->driver, "crypto_openssl") != 0)
+        return 1;
+    ERR_set_mark();
+    switch (a->kind) {
+    case KAC_KIND_CIPHER:
+    case KAC_KIND_AEAD: {
+        EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, a->name, NULL);
+
+        ok = c != NULL;
+        EVP_CIPHER_free(c);
+        break;
+    }
+    case KAC_KIND_DIGEST:
+        sub = a->name;
+        break;
+    case KAC_KIND_MAC: {
+        EVP_MAC *m = EVP_MAC_fetch(NULL, a->mode == KAC_MODE_CMAC ? "CMAC" : "HMAC", NULL);
+
+        ok = m != NULL;
+        EVP_MAC_free(m);
+        if (a->mode == KAC_MODE_CMAC) {
+            EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, a->keylen == 32 ? "AES-256-CBC"
+                                                   : a->keylen == 24 ? "AES-192-CBC"
+                                                                     : "AES-128-CBC", NULL);
+
+            ok = ok && c != NULL;
+            EVP_CIPHER_free(c);
+        } else {
+            for (i = 0; i < KAC_ALG_COUNT; i++)
+                if (kac_algs[i].kind == KAC_KIND_DIGEST
+                    && kac_alg_hmac_for(kac_algs[i].id) == a)
+                    sub = kac_algs[i].name;
+            ok = ok && sub != NULL;
+        }
+        break;
+    }
+    }
+    if (ok && sub != NULL) {
+        EVP_MD *md = EVP_MD_fetch(NULL, sub, NULL);
+
+        ok = md != NULL;
+        EVP_MD_free(md);
+    }
+    ERR_pop_to_mark();
+    return ok;
+}
+
 static unsigned pow2_at_least(unsigned n)
 {
     unsigned p = 1;
@@ -645,12 +711,23 @@ static int setup_devices(void)
         unsigned best = ~0u, rank = ~0u;
 
         kac_dpdk.alg_dev[a] = -1;
-        for (i = 0; i < kac_dpdk.ndevs; i++)
-            if (dev_offers(kac_dpdk.devs[i].dev_id, &kac_algs[a])
-                && dev_rank(kac_dpdk.devs[i].name, kac_dpdk.devs[i].driver) < rank) {
-                rank = dev_rank(kac_dpdk.devs[i].name, kac_dpdk.devs[i].driver);
+        for (i = 0; i < kac_dpdk.ndevs; i++) {
+            struct kac_ddev *d = &kac_dpdk.devs[i];
+
+            if (!dev_offers(d->dev_id, &kac_algs[a]))
+                continue;
+            if (!pmd_fetches(d, &kac_algs[a])) {
+                d->refused[a] = 1;
+                KAC_DBG("dpdk: %s on %s: the application's default library context has no "
+                        "implementation for the PMD to use: not offloaded there",
+                        kac_algs[a].name, d->name);
+                continue;
+            }
+            if (dev_rank(d->name, d->driver) < rank) {
+                rank = dev_rank(d->name, d->driver);
                 best = i;
             }
+        }
         if (best != ~0u)
             kac_dpdk.alg_dev[a] = (int)best;
         KAC_DBG("dpdk: %-18s %s", kac_algs[a].name,
@@ -762,9 +839,26 @@ fail:
 
 static __thread int up_result;
 
+static int bring_up_quiet(void);
+
 static void up_on_stack(void)
 {
-    up_result = bring_up();
+    up_result = bring_up_quiet();
+}
+
+/*
+ * What the EAL and the PMDs leave on libcrypto's error queue while coming up
+ * (crypto_openssl loads providers that may not be installed) is not the
+ * caller's error: it is dropped, back to the caller's own errors.
+ */
+static int bring_up_quiet(void)
+{
+    int r;
+
+    ERR_set_mark();
+    r = bring_up();
+    ERR_pop_to_mark();
+    return r;
 }
 
 int kac_dpdk_bring_up(void)
@@ -774,7 +868,7 @@ int kac_dpdk_bring_up(void)
     char *stack;
 
     if (ASYNC_get_current_job() == NULL)
-        return bring_up();
+        return bring_up_quiet();
     uc = malloc(2 * sizeof(*uc));
     stack = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
                  -1, 0);
@@ -813,7 +907,8 @@ int kac_dpdk_usable(enum kac_alg_id alg)
                         (int)getpid(), kac_dpdk.pid);
             return 0;
         }
-        return kac_dpdk.alg_dev[alg] >= 0;
+        return kac_dpdk.alg_dev[alg] >= 0
+               && !__atomic_load_n(&kac_dpdk.devs[kac_dpdk.alg_dev[alg]].stuck, __ATOMIC_ACQUIRE);
     }
     if (st != KAC_DPDK_IDLE)
         return 0;
@@ -830,7 +925,8 @@ int kac_dpdk_settled(void)
 const char *kac_dpdk_device_for(enum kac_alg_id alg)
 {
     if (kac_dpdk.state != KAC_DPDK_UP || kac_dpdk.alg_dev[alg] < 0
-        || kac_dpdk.gen != kac_fork_gen())
+        || kac_dpdk.gen != kac_fork_gen()
+        || __atomic_load_n(&kac_dpdk.devs[kac_dpdk.alg_dev[alg]].stuck, __ATOMIC_ACQUIRE))
         return NULL;
     return kac_dpdk.devs[kac_dpdk.alg_dev[alg]].name;
 }
@@ -863,7 +959,11 @@ static int dpdk_probe(const struct kac_config *cfg, struct kac_route_info info[K
 
             info[a].usable = dev != NULL;
             snprintf(info[a].impl, sizeof(info[a].impl), "%s", dev ? dev : "");
-            if (dev == NULL)
+            if (dev == NULL && kac_dpdk.alg_dev[a] >= 0)
+                snprintf(info[a].note, sizeof(info[a].note),
+                         "%s given up: an operation did not complete in time",
+                         kac_dpdk.devs[kac_dpdk.alg_dev[a]].name);
+            else if (dev == NULL)
                 snprintf(info[a].note, sizeof(info[a].note), "no configured device offers it");
             else
                 info[a].hardware =
@@ -939,11 +1039,28 @@ size_t kac_dpdk_describe(char *buf, size_t len, int bring_up)
             d->zero_copy ? "zero-copy" : "copies through DPDK memory");
         if (d->max_sessions)
             OUT("    max sessions: %u\n", d->max_sessions);
+        if (__atomic_load_n(&d->stuck, __ATOMIC_ACQUIRE))
+            OUT("    given up: an operation did not complete within %u ms (kaccel-dpdk-timeout); "
+                "its algorithms go to the next backend or software\n", kac_dpdk.timeout_ms);
         OUT("    algorithms:");
         for (a = 0; a < KAC_ALG_COUNT; a++)
             if (kac_dpdk.alg_dev[a] == (int)i)
                 OUT(" %s", kac_algs[a].name);
         OUT("\n");
+        {
+            int any = 0;
+
+            for (a = 0; a < KAC_ALG_COUNT; a++)
+                if (d->refused[a]) {
+                    if (!any)
+                        OUT("    not used (the application's default library context cannot "
+                            "fetch them for the PMD):");
+                    OUT(" %s", kac_algs[a].name);
+                    any = 1;
+                }
+            if (any)
+                OUT("\n");
+        }
     }
     return o;
 #undef OUT

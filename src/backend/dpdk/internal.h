@@ -18,6 +18,11 @@
 #define KAC_DPDK_DEFAULT_QPS 8
 #define KAC_DPDK_DEFAULT_BURST 32
 #define KAC_DPDK_MAX_BURST 256
+/*
+ * A device that completes nothing for this long while kaccel has ops in it is
+ * given up for the life of the process (kaccel-dpdk-timeout).
+ */
+#define KAC_DPDK_DEFAULT_TIMEOUT_MS 5000
 
 /* One queue pair; a lock guards it because threads may share it. */
 struct kac_dqp {
@@ -43,6 +48,9 @@ struct kac_ddev {
     int oop;               /* out-of-place with linear buffers */
     unsigned nqps;
     unsigned max_sessions; /* 0: no limit */
+    int stuck;             /* gave up on it: an op did not complete in time (atomic) */
+    /* algorithms it offers that its PMD could not compute here (crypto_openssl) */
+    unsigned char refused[KAC_ALG_COUNT];
     struct kac_dqp qps[KAC_DPDK_MAX_QPS];
 };
 
@@ -61,6 +69,7 @@ struct kac_dpdk_global {
     char devices[8][64];
     unsigned ndevices;                /* 0: every cryptodev */
     unsigned want_qps, burst, depth;
+    unsigned timeout_ms;              /* kaccel-dpdk-timeout */
     char why[160];                    /* why unavailable */
     struct kac_ddev devs[KAC_DPDK_MAX_DEVS];
     unsigned ndevs;
@@ -77,6 +86,7 @@ extern __thread int kac_dpdk_in_pmd;
 struct kac_dpriv {
     uint8_t iv[32];                   /* KAC_DPDK_IV_OFFSET points here */
     struct kac_dreq *req;
+    unsigned idx;                     /* the op's place in its request's run */
     unsigned char *out;               /* copy mode: where the result goes */
     size_t len;
     unsigned char *md;                /* where the digest / tag goes */

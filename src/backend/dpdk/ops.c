@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/async.h>
@@ -34,7 +35,14 @@ struct kac_dpdk_sess {
 struct kac_dreq {
     unsigned pending;
     int status;
+    uint64_t done[KAC_DPDK_MAX_BURST / 64]; /* ops of this run completed, by idx */
 };
+
+/*
+ * Ops a timed-out request left in a device point here: if the device ever
+ * completes them, nothing of the caller's is written (complete() drops them).
+ */
+static struct kac_dreq orphan;
 
 /* This thread's queue pairs and batching state. */
 struct kac_dthread {
@@ -321,8 +329,13 @@ void kac_dpdk_release(void)
 
 static void sess_destroy(struct kac_dpdk_sess *s)
 {
-    /* A child never touches its parent's DPDK memory: the session stays there. */
-    if (s->gen == kac_fork_gen() && kac_dpdk.state == KAC_DPDK_UP) {
+    /*
+     * A child never touches its parent's DPDK memory: the session stays there.
+     * Nor does a device given up on get its sessions back: ops it still holds
+     * may use them.
+     */
+    if (s->gen == kac_fork_gen() && kac_dpdk.state == KAC_DPDK_UP
+        && !__atomic_load_n(&kac_dpdk.devs[s->dev].stuck, __ATOMIC_ACQUIRE)) {
         kac_dpdk_in_pmd++;
         pthread_mutex_lock(&pool_lock);
         rte_cryptodev_sym_session_free(kac_dpdk.devs[s->dev].dev_id, s->sess);
@@ -454,8 +467,13 @@ static void complete(struct rte_crypto_op *op)
 {
     struct kac_dpriv *p = KAC_DPDK_PRIV(op);
     struct kac_dreq *req = p->req;
-    int e = kac_fault(KAC_FAULT_DPDK_STATUS);
+    int e;
 
+    if (req == &orphan) {
+        OPENSSL_cleanse(p->iv, sizeof(p->iv));
+        return;
+    }
+    e = kac_fault(KAC_FAULT_DPDK_STATUS);
     if (e != 0)
         op->status = e == EBADMSG ? RTE_CRYPTO_OP_STATUS_AUTH_FAILED : RTE_CRYPTO_OP_STATUS_ERROR;
     if (op->status == RTE_CRYPTO_OP_STATUS_SUCCESS) {
@@ -473,6 +491,7 @@ static void complete(struct rte_crypto_op *op)
             req->status = r;
     }
     OPENSSL_cleanse(p->iv, sizeof(p->iv));
+    req->done[p->idx / 64] |= (uint64_t)1 << (p->idx % 64); /* qp->lock held */
     __atomic_sub_fetch(&req->pending, 1, __ATOMIC_RELEASE);
 }
 
@@ -609,6 +628,52 @@ static void clear_resume(ASYNC_JOB *job)
             ;
 }
 
+/*
+ * Gives up on req's ops (qp->lock held): those still staged or never
+ * enqueued go back to the pools; those the device holds are left to it,
+ * pointing at nothing of the caller's.  ops[0..next) were handed over
+ * (staged or enqueued).  A device that did not complete them is not
+ * trusted with the memory they use again: it is never used after this.
+ */
+static void abandon(struct kac_dqp *qp, struct kac_dreq *req, struct rte_crypto_op **ops,
+                    unsigned n, unsigned next)
+{
+    struct rte_crypto_op *back[KAC_DPDK_MAX_BURST];
+    unsigned i, j = 0, nb = 0;
+
+    for (i = 0; i < qp->nstaged; i++) {
+        struct kac_dpriv *p = KAC_DPDK_PRIV(qp->staged[i]);
+
+        if (p->req == req) {
+            req->done[p->idx / 64] |= (uint64_t)1 << (p->idx % 64);
+            back[nb++] = qp->staged[i];
+        } else {
+            qp->staged[j++] = qp->staged[i];
+        }
+    }
+    qp->nstaged = j;
+    for (i = next; i < n; i++)
+        back[nb++] = ops[i];
+    for (i = 0; i < next; i++)
+        if (!(req->done[i / 64] & ((uint64_t)1 << (i % 64)))) {
+            struct kac_dpriv *p = KAC_DPDK_PRIV(ops[i]);
+
+            p->req = &orphan;
+            p->out = NULL;
+            p->md = NULL;
+        }
+    if (nb > 0)
+        ops_release(back, nb);
+}
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 /* No room (queue pair, depth or pools): the n ops go back, the caller uses software. */
 static int give_back_full(struct rte_crypto_op **ops, unsigned n)
 {
@@ -629,6 +694,10 @@ static int give_back_full(struct rte_crypto_op **ops, unsigned n)
  * job is held back by one pause and resume only.  Outside a job (or when the
  * staging area is full) the caller enqueues what is staged and its own ops
  * at once.
+ *
+ * A device that completes nothing for kaccel-dpdk-timeout while this request
+ * waits is given up: the request returns -ETIMEDOUT (its caller redoes it in
+ * software), and every request on that device after it does the same at once.
  */
 static int run(struct kac_dpdk_sess *s, struct rte_crypto_op **ops, unsigned n,
                struct kac_dreq *req)
@@ -636,14 +705,23 @@ static int run(struct kac_dpdk_sess *s, struct rte_crypto_op **ops, unsigned n,
     struct kac_dthread *t = thread_state();
     struct kac_dqp *qp;
     ASYNC_JOB *job;
-    unsigned next, spins = 0, seen, seen_total = 0, mine = 0;
-    int sw_pmd = kac_dpdk.devs[s->dev].zero_copy, paused = 0, staged = 0;
+    struct kac_ddev *dev = &kac_dpdk.devs[s->dev];
+    unsigned next, spins = 0, seen, seen_total = 0, mine = 0, i;
+    int sw_pmd = dev->zero_copy, paused = 0, staged = 0;
+    uint64_t quiet_since = 0; /* ms: since when dequeues found nothing */
 
     if (t == NULL || t->inflight + n > kac_dpdk.depth)
         goto full;
+    if (__atomic_load_n(&dev->stuck, __ATOMIC_ACQUIRE)) {
+        ops_release(ops, n);
+        return -ETIMEDOUT;
+    }
     qp = thread_qp(t, s->dev);
     req->pending = n;
     req->status = 0;
+    memset(req->done, 0, sizeof(req->done));
+    for (i = 0; i < n; i++)
+        KAC_DPDK_PRIV(ops[i])->idx = i;
     job = ASYNC_get_current_job();
     if (job != NULL && sw_pmd && t->inline_left > 0) {
         t->inline_left--;
@@ -682,6 +760,13 @@ static int run(struct kac_dpdk_sess *s, struct rte_crypto_op **ops, unsigned n,
         if (next == n && __atomic_load_n(&req->pending, __ATOMIC_ACQUIRE) == 0)
             break;
         pthread_mutex_lock(&qp->lock);
+        if (__atomic_load_n(&dev->stuck, __ATOMIC_ACQUIRE)) {
+            /* given up meanwhile (by another request): not touched again */
+            abandon(qp, req, ops, n, next);
+            pthread_mutex_unlock(&qp->lock);
+            t->inflight -= n;
+            return -ETIMEDOUT;
+        }
         flush(qp);
         if (staged && qp->nstaged > 0 && staged_of(qp, req, 0) == n) {
             /* the device took none of ours: software does them */
@@ -695,6 +780,22 @@ static int run(struct kac_dpdk_sess *s, struct rte_crypto_op **ops, unsigned n,
         if (next < n)
             next += enqueue(qp, ops + next, n - next);
         seen = dequeue(qp, req, &mine);
+        if (seen > 0 || __atomic_load_n(&req->pending, __ATOMIC_ACQUIRE) == 0) {
+            quiet_since = 0;
+        } else if (quiet_since == 0) {
+            quiet_since = now_ms();
+        } else if (now_ms() - quiet_since >= kac_dpdk.timeout_ms) {
+            __atomic_store_n(&dev->stuck, 1, __ATOMIC_RELEASE);
+            ST_ADD(timeouts, 1);
+            KAC_DBG("dpdk: %s queue pair %u completed nothing in %u ms with %u ops of this "
+                    "request in it: device given up (kaccel-dpdk-timeout); software from now",
+                    dev->name, qp->qp_id, kac_dpdk.timeout_ms,
+                    __atomic_load_n(&req->pending, __ATOMIC_ACQUIRE));
+            abandon(qp, req, ops, n, next);
+            pthread_mutex_unlock(&qp->lock);
+            t->inflight -= n;
+            return -ETIMEDOUT;
+        }
         pthread_mutex_unlock(&qp->lock);
         seen_total += seen;
         if (next == n && __atomic_load_n(&req->pending, __ATOMIC_ACQUIRE) == 0)
