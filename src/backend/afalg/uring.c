@@ -14,6 +14,7 @@
 #include <liburing.h>
 #include <openssl/async.h>
 
+#include "../dpdk/dpdk.h"
 #include "core/fork.h"
 #include "fault.h"
 #include "core/log.h"
@@ -605,6 +606,7 @@ int kac_uq_wait(struct kac_ureq *r)
          * eventfd every paused job waits on; whoever resumes reaps and submits.
          */
         maybe_flush(q);
+        kac_dpdk_wait_quiet(w); /* only completions may wake this wait */
         while (r->state != KAC_UREQ_DONE) {
             int paused;
 

@@ -43,6 +43,8 @@
 
 #include <stddef.h>
 
+#include <openssl/async.h>
+
 #include "../../core/alg.h"
 #include "../../core/backend.h"
 #include "../../core/config.h"
@@ -139,6 +141,12 @@ struct kac_dpdk_stats {
         op_errors, qp_shared, timeouts;
 };
 void kac_dpdk_stats(struct kac_dpdk_stats *out);
+
+/*
+ * Resets the DPDK wait fd of w (left readable between DPDK waits) before
+ * another backend pauses a job on a wait of its own.
+ */
+void kac_dpdk_wait_quiet(ASYNC_WAIT_CTX *w);
 
 /*
  * Writes a human-readable description: EAL state, devices, PMDs, queue pairs,

@@ -82,6 +82,11 @@ void kac_dpdk_stats(struct kac_dpdk_stats *out)
     memset(out, 0, sizeof(*out));
 }
 
+void kac_dpdk_wait_quiet(ASYNC_WAIT_CTX *w)
+{
+    (void)w;
+}
+
 size_t kac_dpdk_describe(char *buf, size_t len, int bring_up)
 {
     return (size_t)snprintf(buf, len, "dpdk: not built (no libdpdk at build time)\n");

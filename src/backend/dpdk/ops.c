@@ -584,9 +584,23 @@ static unsigned staged_of(struct kac_dqp *qp, const struct kac_dreq *req, int ta
 
 /* ---- waiting: ASYNC jobs pause, other callers poll ---- */
 
+/*
+ * A job waiting on DPDK asks to be resumed at once (the first job resumed
+ * dequeues for all), so its wait fd is made readable and left so: a job that
+ * pauses again finds it still set, and no operation pays for an eventfd write
+ * and read.  Applications look at a job's wait fds only while it is paused,
+ * where this is what kaccel wants.  Another backend's wait on the same
+ * context (AF_ALG, which waits for real completions) first resets it
+ * (kac_dpdk_wait_quiet).
+ */
+struct kac_dwait {
+    int armed; /* the eventfd is readable */
+};
+
 static void wait_fd_cleanup(ASYNC_WAIT_CTX *ctx, const void *key, OSSL_ASYNC_FD fd, void *custom)
 {
     close(fd);
+    free(custom);
 }
 
 /* Makes the job's wait fd (or callback) say "resume me"; 0 when pausing is impossible. */
@@ -595,6 +609,7 @@ static int signal_resume(ASYNC_JOB *job)
     ASYNC_WAIT_CTX *w = ASYNC_get_wait_ctx(job);
     ASYNC_callback_fn fn = NULL;
     void *arg = NULL, *custom = NULL;
+    struct kac_dwait *dw;
     OSSL_ASYNC_FD fd;
 
     if (w == NULL)
@@ -605,27 +620,39 @@ static int signal_resume(ASYNC_JOB *job)
         return 1;
     }
     if (!ASYNC_WAIT_CTX_get_fd(w, &kac_dpdk_wait_key, &fd, &custom)) {
-        fd = kac_sys_eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-        if (fd < 0)
-            return 0;
-        if (!ASYNC_WAIT_CTX_set_wait_fd(w, &kac_dpdk_wait_key, fd, NULL, wait_fd_cleanup)) {
-            close(fd);
+        dw = calloc(1, sizeof(*dw));
+        fd = dw != NULL ? kac_sys_eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC) : -1;
+        if (fd < 0) {
+            free(dw);
             return 0;
         }
+        if (!ASYNC_WAIT_CTX_set_wait_fd(w, &kac_dpdk_wait_key, fd, dw, wait_fd_cleanup)) {
+            close(fd);
+            free(dw);
+            return 0;
+        }
+        custom = dw;
     }
-    return kac_sys_eventfd_write(fd, 1) == sizeof(uint64_t) || errno == EAGAIN;
+    dw = custom;
+    if (dw->armed)
+        return 1;
+    if (kac_sys_eventfd_write(fd, 1) != sizeof(uint64_t) && errno != EAGAIN)
+        return 0;
+    dw->armed = 1;
+    return 1;
 }
 
-static void clear_resume(ASYNC_JOB *job)
+void kac_dpdk_wait_quiet(ASYNC_WAIT_CTX *w)
 {
-    ASYNC_WAIT_CTX *w = ASYNC_get_wait_ctx(job);
     void *custom = NULL;
     OSSL_ASYNC_FD fd;
     uint64_t v;
 
-    if (w != NULL && ASYNC_WAIT_CTX_get_fd(w, &kac_dpdk_wait_key, &fd, &custom))
-        while (kac_sys_eventfd_read(fd, &v) == sizeof(v))
-            ;
+    if (w != NULL && ASYNC_WAIT_CTX_get_fd(w, &kac_dpdk_wait_key, &fd, &custom)
+        && custom != NULL && ((struct kac_dwait *)custom)->armed) {
+        (void)!kac_sys_eventfd_read(fd, &v); /* one read resets it */
+        ((struct kac_dwait *)custom)->armed = 0;
+    }
 }
 
 /*
@@ -749,10 +776,8 @@ static int run(struct kac_dpdk_sess *s, struct rte_crypto_op **ops, unsigned n,
             ST_ADD(pauses, 1);
             if (!ASYNC_pause_job())
                 job = NULL;
-            else {
-                clear_resume(job);
+            else
                 paused++;
-            }
         } else if (spins++ > 64) {
             sched_yield();
         }
