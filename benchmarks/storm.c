@@ -109,7 +109,7 @@ static struct alg algs[] = {
 };
 #define NALGS (sizeof(algs) / sizeof(algs[0]))
 
-static void die(const char *fmt, ...)
+__attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt, ...)
 {
     va_list ap;
 
@@ -810,7 +810,7 @@ int main(int argc, char **argv)
     double t0 = now();
     struct phase warm;
 
-    for (i = 1; i < argc; i++) {
+    for (i = 1; i + 1 <= argc; i += 2) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 
         if (v == NULL)
@@ -841,7 +841,6 @@ int main(int argc, char **argv)
             opt.device = v;
         else
             usage();
-        i++;
     }
     if (opt.jobs < 1 || opt.jobs > MAX_JOBS || opt.threads < 1 || opt.contexts < 1
         || opt.forks < 0 || opt.fork_threads < 0 || opt.fork_ops < 2 || opt.seed == 0

@@ -804,7 +804,7 @@ struct mirror {
     size_t tl;
 };
 
-static void mlog(struct mirror *m, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void mlog(struct mirror *m, const char *fmt, ...)
 {
     va_list ap;
 

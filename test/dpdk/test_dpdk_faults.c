@@ -130,8 +130,8 @@ static const struct site op_sites[] = {
 };
 
 static const char *const storms[] = {
-    "dpdk_status:*3:EIO,dpdk_enqueue:*4:EAGAIN,dpdk_session:*5:ENOMEM,dpdk_op_alloc:*7:ENOMEM,"
-    "dpdk_dequeue:*2:EBUSY",
+    ("dpdk_status:*3:EIO,dpdk_enqueue:*4:EAGAIN,dpdk_session:*5:ENOMEM,dpdk_op_alloc:*7:ENOMEM,"
+     "dpdk_dequeue:*2:EBUSY"),
     "any:*5:EAGAIN",
     "dpdk_dequeue:*2:EAGAIN,eventfd:*2:EMFILE,eventfd_rw:*2:EAGAIN,dpdk_status:*4:EBADMSG",
 };
@@ -202,7 +202,7 @@ static uint64_t kt_trouble(struct kt *t, const char *alg)
 }
 
 /* Appends a line to this child's debug log: the parent looks at what follows. */
-static void mark(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static void mark(const char *fmt, ...)
 {
     const char *log = getenv(KACCEL_ENV_DEBUG);
     char line[160], what[128];
