@@ -961,7 +961,7 @@ static int dpdk_probe(const struct kac_config *cfg, struct kac_route_info info[K
             snprintf(info[a].impl, sizeof(info[a].impl), "%s", dev ? dev : "");
             if (dev == NULL && kac_dpdk.alg_dev[a] >= 0)
                 snprintf(info[a].note, sizeof(info[a].note),
-                         "%s given up: an operation did not complete in time",
+                         "%.40s given up: an operation did not complete in time",
                          kac_dpdk.devs[kac_dpdk.alg_dev[a]].name);
             else if (dev == NULL)
                 snprintf(info[a].note, sizeof(info[a].note), "no configured device offers it");

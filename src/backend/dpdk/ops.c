@@ -331,11 +331,13 @@ static void sess_destroy(struct kac_dpdk_sess *s)
 {
     /*
      * A child never touches its parent's DPDK memory: the session stays there.
-     * Nor does a device given up on get its sessions back: ops it still holds
-     * may use them.
+     * Nor does a hardware device given up on get its sessions back: ops it
+     * still holds may use them.  (A software PMD only works inside kaccel's
+     * calls, which it never gets again.)
      */
     if (s->gen == kac_fork_gen() && kac_dpdk.state == KAC_DPDK_UP
-        && !__atomic_load_n(&kac_dpdk.devs[s->dev].stuck, __ATOMIC_ACQUIRE)) {
+        && !(__atomic_load_n(&kac_dpdk.devs[s->dev].stuck, __ATOMIC_ACQUIRE)
+             && !kac_dpdk.devs[s->dev].zero_copy)) {
         kac_dpdk_in_pmd++;
         pthread_mutex_lock(&pool_lock);
         rte_cryptodev_sym_session_free(kac_dpdk.devs[s->dev].dev_id, s->sess);
