@@ -99,6 +99,27 @@ char *kactest_slurp(const char *path);
 char *kactest_log_window(char *log);
 void kactest_fault_calls(const char *window, unsigned long lo[], unsigned long hi[]);
 /*
+ * A fork child's pair of library contexts: ctx with kaccel loaded from an
+ * openssl.cnf of the given lines (written in dir, removed once loaded), ref
+ * with the default provider.  Failures: KACTEST_CHILD_FAIL.
+ */
+struct kactest_pair {
+    OSSL_LIB_CTX *ctx, *ref;
+    OSSL_PROVIDER *kac, *refprov;
+    char cnf[128];
+};
+void kactest_pair_open(struct kactest_pair *t, const char *dir, const char *const *lines);
+void kactest_pair_close(struct kactest_pair *t);
+/* A counter of the pair's kaccel (KACTEST_CHILD_FAIL when unreadable). */
+uint64_t kactest_pair_stat(struct kactest_pair *t, const char *alg, const char *counter);
+/*
+ * Appends "test[PID] TEXT" to the KACCEL_DEBUG log (when set): a child marks
+ * where its work starts and ends for the parent reading the log.
+ */
+__attribute__((format(printf, 1, 2))) void kactest_mark(const char *fmt, ...);
+/* malloc() or KACTEST_CHILD_FAIL (an ASYNC job's stack is small: buffers go here). */
+void *kactest_buffer(size_t len);
+/*
  * Open descriptors of this process (its /proc/self/fd listing's own
  * included), or -1.  maxfd (may be NULL): the highest.  queue_fds (may be
  * NULL): when given, io_uring rings and eventfds (a thread's queue, kept for

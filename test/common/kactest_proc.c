@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <openssl/err.h>
 #include <openssl/provider.h>
 
 #include <kaccel/kaccel.h>
@@ -330,4 +332,72 @@ void kactest_fault_calls(const char *window, unsigned long lo[], unsigned long h
                 hi[s] = n;
             }
     }
+}
+
+/* ---- fork children's library contexts and log marks ---------------------------- */
+
+void kactest_pair_open(struct kactest_pair *t, const char *dir, const char *const *lines)
+{
+    memset(t, 0, sizeof(*t));
+    snprintf(t->cnf, sizeof(t->cnf), "%s/cnf-XXXXXX", dir);
+    if (kactest_write_cnf(t->cnf, lines) != 0)
+        KACTEST_CHILD_FAIL("write %s: %s", t->cnf, strerror(errno));
+    t->ctx = OSSL_LIB_CTX_new();
+    if (t->ctx == NULL || !OSSL_LIB_CTX_load_config(t->ctx, t->cnf))
+        KACTEST_CHILD_FAIL("load %s", t->cnf);
+    t->kac = OSSL_PROVIDER_load(t->ctx, KACCEL_PROVIDER_NAME);
+    if (t->kac == NULL)
+        KACTEST_CHILD_FAIL("kaccel did not load");
+    t->ref = OSSL_LIB_CTX_new();
+    t->refprov = t->ref != NULL ? OSSL_PROVIDER_load(t->ref, "default") : NULL;
+    if (t->refprov == NULL)
+        KACTEST_CHILD_FAIL("default provider");
+    unlink(t->cnf);
+}
+
+void kactest_pair_close(struct kactest_pair *t)
+{
+    OSSL_PROVIDER_unload(t->kac);
+    OSSL_PROVIDER_unload(t->refprov);
+    OSSL_LIB_CTX_free(t->ctx);
+    OSSL_LIB_CTX_free(t->ref);
+}
+
+uint64_t kactest_pair_stat(struct kactest_pair *t, const char *alg, const char *counter)
+{
+    uint64_t v;
+
+    if (kactest_provider_stat(t->kac, alg, counter, &v) != 0)
+        KACTEST_CHILD_FAIL("get_params %s", KACCEL_PARAM_STATS);
+    return v;
+}
+
+void kactest_mark(const char *fmt, ...)
+{
+    const char *log = getenv(KACCEL_ENV_DEBUG);
+    char line[160], what[128];
+    va_list ap;
+    int fd;
+
+    if (log == NULL)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    fd = open(log, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd < 0)
+        KACTEST_CHILD_FAIL("open %s", log);
+    snprintf(line, sizeof(line), "test[%d] %s\n", (int)getpid(), what);
+    if (write(fd, line, strlen(line)) != (ssize_t)strlen(line))
+        KACTEST_CHILD_FAIL("write %s", log);
+    close(fd);
+}
+
+void *kactest_buffer(size_t len)
+{
+    void *p = malloc(len);
+
+    if (p == NULL)
+        KACTEST_CHILD_FAIL("out of memory");
+    return p;
 }

@@ -146,79 +146,34 @@ struct wcase {
     int max_fd_delta;      /* bring-up: the fault-free run's */
 };
 
-struct kt {
-    OSSL_LIB_CTX *ctx, *ref;
-    OSSL_PROVIDER *kac, *refprov, *dflt;
-    char cnf[128];
-};
+/* The default provider in the default library context: the crypto_openssl PMD computes there. */
+static OSSL_PROVIDER *dflt;
 
-static void kt_open(struct kt *t)
+static void kt_open(struct kactest_pair *t)
 {
     static const char *const extra[] = { "kaccel-algorithms = all", "kaccel-min-offload = 0",
                                          NULL };
 
-    memset(t, 0, sizeof(*t));
-    /* the crypto_openssl PMD computes in the default library context */
-    t->dflt = OSSL_PROVIDER_load(NULL, "default");
-    snprintf(t->cnf, sizeof(t->cnf), "%s/cnf-XXXXXX", tmpdir);
-    CHECK(kactest_write_cnf(t->cnf, kactest_dpdk_lines(extra)) == 0, "write %s", t->cnf);
-    t->ctx = OSSL_LIB_CTX_new();
-    CHECK(t->ctx != NULL && OSSL_LIB_CTX_load_config(t->ctx, t->cnf), "load %s", t->cnf);
-    t->kac = OSSL_PROVIDER_load(t->ctx, KACCEL_PROVIDER_NAME);
-    CHECK(t->kac != NULL, "kaccel did not load");
-    t->ref = OSSL_LIB_CTX_new();
-    t->refprov = OSSL_PROVIDER_load(t->ref, "default");
-    CHECK(t->dflt != NULL && t->ref != NULL && t->refprov != NULL, "default provider");
-    unlink(t->cnf);
+    dflt = OSSL_PROVIDER_load(NULL, "default");
+    CHECK(dflt != NULL, "default provider");
+    kactest_pair_open(t, tmpdir, kactest_dpdk_lines(extra));
 }
 
-static void kt_close(struct kt *t)
+static void kt_close(struct kactest_pair *t)
 {
-    OSSL_PROVIDER_unload(t->kac);
-    OSSL_PROVIDER_unload(t->refprov);
-    OSSL_LIB_CTX_free(t->ctx);
-    OSSL_LIB_CTX_free(t->ref);
-    OSSL_PROVIDER_unload(t->dflt);
-}
-
-static uint64_t kt_stat(struct kt *t, const char *alg, const char *counter)
-{
-    uint64_t v;
-
-    CHECK(kactest_provider_stat(t->kac, alg, counter, &v) == 0, "get_params %s",
-          KACCEL_PARAM_STATS);
-    return v;
+    kactest_pair_close(t);
+    OSSL_PROVIDER_unload(dflt);
 }
 
 /*
  * What kaccel counted as gone wrong for alg: an error, or software for a
  * backend's reason (a session refused as unsupported counts as sw_params).
  */
-static uint64_t kt_trouble(struct kt *t, const char *alg)
+static uint64_t kt_trouble(struct kactest_pair *t, const char *alg)
 {
-    return kt_stat(t, alg, "errors") + kt_stat(t, alg, "sw_session")
-           + kt_stat(t, alg, "sw_op_error") + kt_stat(t, alg, "sw_queue_full")
-           + kt_stat(t, alg, "sw_params");
-}
-
-/* Appends a line to this child's debug log: the parent looks at what follows. */
-__attribute__((format(printf, 1, 2))) static void mark(const char *fmt, ...)
-{
-    const char *log = getenv(KACCEL_ENV_DEBUG);
-    char line[160], what[128];
-    va_list ap;
-    int fd;
-
-    if (log == NULL)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof(what), fmt, ap);
-    va_end(ap);
-    fd = open(log, O_WRONLY | O_APPEND | O_CLOEXEC);
-    CHECK(fd >= 0, "open %s", log);
-    snprintf(line, sizeof(line), "test[%d] %s\n", (int)getpid(), what);
-    CHECK(write(fd, line, strlen(line)) == (ssize_t)strlen(line), "write log");
-    close(fd);
+    return kactest_pair_stat(t, alg, "errors") + kactest_pair_stat(t, alg, "sw_session")
+           + kactest_pair_stat(t, alg, "sw_op_error") + kactest_pair_stat(t, alg, "sw_queue_full")
+           + kactest_pair_stat(t, alg, "sw_params");
 }
 
 /* ---- the operations -------------------------------------------------------- */
@@ -240,14 +195,6 @@ static void fill(unsigned char *buf, size_t len, uint64_t s)
     kactest_rand(&s, buf, len);
 }
 
-/* Buffers of one operation: on the heap (an ASYNC job's stack is small, and jobs interleave). */
-static unsigned char *buffer(size_t len)
-{
-    unsigned char *p = malloc(len);
-
-    CHECK(p != NULL, "out of memory");
-    return p;
-}
 
 /*
  * Ciphers: encrypt MSG then BIG bytes in two updates + final (padding for
@@ -256,7 +203,7 @@ static unsigned char *buffer(size_t len)
 static int op_cipher(OSSL_LIB_CTX *ctx, const char *props, const char *name, uint64_t seed,
                      struct out *o)
 {
-    unsigned char *in = buffer(MSG + BIG), *buf = buffer(MSG + BIG + 32);
+    unsigned char *in = kactest_buffer(MSG + BIG), *buf = kactest_buffer(MSG + BIG + 32);
     EVP_CIPHER *c = EVP_CIPHER_fetch(ctx, name, props);
     EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
     unsigned char key[16], iv[16];
@@ -294,7 +241,8 @@ end:
 static int op_aead(OSSL_LIB_CTX *ctx, OSSL_LIB_CTX *ref, const char *props, const char *name,
                    uint64_t seed, struct out *o)
 {
-    unsigned char *in = buffer(MSG), *buf = buffer(MSG + 16), *rct = buffer(MSG + 16);
+    unsigned char *in = kactest_buffer(MSG), *buf = kactest_buffer(MSG + 16);
+    unsigned char *rct = kactest_buffer(MSG + 16);
     EVP_CIPHER *c = EVP_CIPHER_fetch(ctx, name, props), *rc = EVP_CIPHER_fetch(ref, name, NULL);
     struct kat_how h = { 0 };
     unsigned char key[32], iv[12], aad[AADLEN], tag[16], rtag[16];
@@ -343,7 +291,7 @@ end:
 static int op_digest(OSSL_LIB_CTX *ctx, const char *props, const char *name, uint64_t seed,
                      struct out *o)
 {
-    unsigned char *in = buffer(2 * MSG);
+    unsigned char *in = kactest_buffer(2 * MSG);
     EVP_MD *md = EVP_MD_fetch(ctx, name, props);
     EVP_MD_CTX *x = EVP_MD_CTX_new();
     unsigned char dg[EVP_MAX_MD_SIZE];
@@ -371,7 +319,7 @@ end:
 static int op_mac(OSSL_LIB_CTX *ctx, const char *props, const struct fam *f, uint64_t seed,
                   struct out *o)
 {
-    unsigned char *in = buffer(2 * MSG);
+    unsigned char *in = kactest_buffer(2 * MSG);
     EVP_MAC *mac = EVP_MAC_fetch(ctx, f->mac, props);
     EVP_MAC_CTX *x = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
     unsigned char key[16], tag[EVP_MAX_MD_SIZE];
@@ -404,8 +352,8 @@ end:
 }
 
 /* One operation of family f with data from seed; 1, or 0 when a call failed. */
-static int op_run(struct kt *t, OSSL_LIB_CTX *ctx, const char *props, const struct fam *f,
-                  uint64_t seed, struct out *o)
+static int op_run(struct kactest_pair *t, OSSL_LIB_CTX *ctx, const char *props,
+                  const struct fam *f, uint64_t seed, struct out *o)
 {
     o->n = 0;
     switch (f->kind) {
@@ -423,7 +371,7 @@ static int op_run(struct kt *t, OSSL_LIB_CTX *ctx, const char *props, const stru
 
 /* One job's (or the synchronous run's) work and result. */
 struct job {
-    struct kt *t;
+    struct kactest_pair *t;
     const struct fam *f;
     uint64_t seed;
     int ok, err;         /* err: an OpenSSL error was queued when it failed */
@@ -500,7 +448,7 @@ static int child_walk(const void *arg)
     int n = wc->async ? NJOBS : 1, i, fd0, fd1, routed, verdicts;
     uint64_t ops0, ops1, trouble;
     char route[128], what[160];
-    struct kt t;
+    struct kactest_pair t;
 
     snprintf(what, sizeof(what), "%s%s", f->name, wc->async ? " (async)" : "");
     kt_open(&t);
@@ -516,10 +464,10 @@ static int child_walk(const void *arg)
         check_results(jobs, 1, wc, what);
     }
     fd0 = count_fds();
-    ops0 = kt_stat(&t, f->name, "dpdk_ops");
-    mark("MARK");
+    ops0 = kactest_pair_stat(&t, f->name, "dpdk_ops");
+    kactest_mark("MARK");
     run_kaccel(jobs, wc->async);
-    mark("END");
+    kactest_mark("END");
     fd1 = count_fds();
     verdicts = check_results(jobs, n, wc, what);
     routed = kactest_provider_route(t.kac, f->name, route, sizeof(route));
@@ -528,11 +476,11 @@ static int child_walk(const void *arg)
     if (wc->site < 0 && getenv("KACCEL_FAULT") != NULL
         && strcmp(getenv("KACCEL_FAULT"), "trace") == 0) {
         /* the dry run: the family on the device, nothing gone wrong, no descriptor left */
-        mark("ROUTE %s", routed ? route : "-");
-        mark("FDS %d", fd1 - fd0);
+        kactest_mark("ROUTE %s", routed ? route : "-");
+        kactest_mark("FDS %d", fd1 - fd0);
         if (routed && strncmp(route, "dpdk:", 5) == 0) {
-            CHECK(kt_stat(&t, f->name, "dpdk_ops") > ops0, "%s: not offloaded without faults",
-                  what);
+            CHECK(kactest_pair_stat(&t, f->name, "dpdk_ops") > ops0,
+                  "%s: not offloaded without faults", what);
             CHECK(trouble == 0, "%s: %llu failures counted without faults", what,
                   (unsigned long long)trouble);
         }
@@ -549,10 +497,10 @@ static int child_walk(const void *arg)
         CHECK(fd0 == fd1, "%s: descriptors leaked: %d before, %d after", what, fd0, fd1);
     if (wc->site >= 0 && !wc->bringup) {
         /* a one-off fault leaves nothing behind: the next operation offloads again */
-        ops1 = kt_stat(&t, f->name, "dpdk_ops");
+        ops1 = kactest_pair_stat(&t, f->name, "dpdk_ops");
         run_kaccel(jobs, wc->async);
         check_results(jobs, n, &(struct wcase){ .site = -1 }, what);
-        CHECK(kt_stat(&t, f->name, "dpdk_ops") > ops1,
+        CHECK(kactest_pair_stat(&t, f->name, "dpdk_ops") > ops1,
               "%s: not offloaded any more after KACCEL_FAULT=%s", what, getenv("KACCEL_FAULT"));
     }
     kt_close(&t);

@@ -72,46 +72,8 @@ static unsigned long ncases, ninjected;
             CFAIL(__VA_ARGS__); \
     } while (0)
 
-struct kt {
-    OSSL_LIB_CTX *ctx, *ref;
-    OSSL_PROVIDER *kac, *refprov;
-    char cnf[128];
-};
-
-static void kt_open(struct kt *t, const char *const *lines)
-{
-    memset(t, 0, sizeof(*t));
-    snprintf(t->cnf, sizeof(t->cnf), "%s/cnf-XXXXXX", tmpdir);
-    CHECK(kactest_write_cnf(t->cnf, lines) == 0, "write %s: %s", t->cnf, strerror(errno));
-    t->ctx = OSSL_LIB_CTX_new();
-    CHECK(t->ctx != NULL && OSSL_LIB_CTX_load_config(t->ctx, t->cnf), "load %s", t->cnf);
-    t->kac = OSSL_PROVIDER_load(t->ctx, KACCEL_PROVIDER_NAME);
-    CHECK(t->kac != NULL, "kaccel did not load");
-    t->ref = OSSL_LIB_CTX_new();
-    t->refprov = OSSL_PROVIDER_load(t->ref, "default");
-    CHECK(t->ref != NULL && t->refprov != NULL, "default provider");
-    unlink(t->cnf);
-}
-
-static void kt_close(struct kt *t)
-{
-    OSSL_PROVIDER_unload(t->kac);
-    OSSL_PROVIDER_unload(t->refprov);
-    OSSL_LIB_CTX_free(t->ctx);
-    OSSL_LIB_CTX_free(t->ref);
-}
-
-static uint64_t kt_stat(struct kt *t, const char *alg, const char *counter)
-{
-    uint64_t v;
-
-    CHECK(kactest_provider_stat(t->kac, alg, counter, &v) == 0, "get_params %s",
-          KACCEL_PARAM_STATS);
-    return v;
-}
-
 /* 1 when kaccel routes alg to an AF_ALG driver (copied to drv when given). */
-static int kt_routed(struct kt *t, const char *alg, char *drv, size_t len)
+static int kt_routed(struct kactest_pair *t, const char *alg, char *drv, size_t len)
 {
     char d[128];
     int r = kactest_provider_route(t->kac, alg, d, sizeof(d));
@@ -143,30 +105,6 @@ static void fill(unsigned char *buf, size_t len, uint64_t s)
     kactest_rand(&s, buf, len);
 }
 
-/* An operation's buffers: on the heap (an ASYNC job's stack is small). */
-static unsigned char *buffer(size_t len)
-{
-    unsigned char *p = malloc(len);
-
-    CHECK(p != NULL, "out of memory");
-    return p;
-}
-
-/* Appends a line to this child's debug log: the parent looks at what follows. */
-static void mark(const char *what)
-{
-    const char *log = getenv(KACCEL_ENV_DEBUG);
-    char line[128];
-    int fd;
-
-    if (log == NULL)
-        return;
-    fd = open(log, O_WRONLY | O_APPEND | O_CLOEXEC);
-    CHECK(fd >= 0, "open %s", log);
-    snprintf(line, sizeof(line), "test[%d] %s\n", (int)getpid(), what);
-    CHECK(write(fd, line, strlen(line)) == (ssize_t)strlen(line), "write log");
-    close(fd);
-}
 
 /* ---- the walked operations -------------------------------------------- */
 
@@ -217,7 +155,8 @@ static int op_cipher(OSSL_LIB_CTX *ctx, const char *props, const struct walk_alg
 {
     EVP_CIPHER *c = EVP_CIPHER_fetch(ctx, a->name, props);
     EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
-    unsigned char key[64], iv[16], *in = buffer(2 * MSG), *buf = buffer(2 * MSG + 32);
+    unsigned char key[64], iv[16], *in = kactest_buffer(2 * MSG);
+    unsigned char *buf = kactest_buffer(2 * MSG + 32);
     int n1 = 0, n2 = 0, n3 = 0, ok = 0, m;
 
     CHECK(c != NULL && x != NULL, "fetch %s (%s)", a->name, props);
@@ -262,7 +201,8 @@ static int aead_enc(OSSL_LIB_CTX *ctx, const char *props, const char *name, stru
 {
     EVP_CIPHER *c = EVP_CIPHER_fetch(ctx, name, props);
     EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
-    unsigned char key[32], iv[12], aad[32], *in = buffer(MSG), *buf = buffer(MSG + 16), tag[16];
+    unsigned char key[32], iv[12], aad[32], tag[16], *in = kactest_buffer(MSG);
+    unsigned char *buf = kactest_buffer(MSG + 16);
     int n1, n2, m, ok = 0;
 
     CHECK(c != NULL && x != NULL, "fetch %s (%s)", name, props);
@@ -293,7 +233,7 @@ static int aead_dec(OSSL_LIB_CTX *ctx, const char *props, const char *name,
 {
     EVP_CIPHER *c = EVP_CIPHER_fetch(ctx, name, props);
     EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
-    unsigned char key[32], iv[12], aad[32], *buf = buffer(MSG + 16);
+    unsigned char key[32], iv[12], aad[32], *buf = kactest_buffer(MSG + 16);
     int n1, n2, m, ok = 0;
 
     CHECK(c != NULL && x != NULL, "fetch %s (%s)", name, props);
@@ -324,7 +264,7 @@ static int op_digest(OSSL_LIB_CTX *ctx, const char *props, const struct walk_alg
 {
     EVP_MD *md = EVP_MD_fetch(ctx, a->name, props);
     EVP_MD_CTX *x = EVP_MD_CTX_new();
-    unsigned char *in = buffer(2 * MSG), dg[EVP_MAX_MD_SIZE];
+    unsigned char *in = kactest_buffer(2 * MSG), dg[EVP_MAX_MD_SIZE];
     unsigned int n;
     int ok = 0;
 
@@ -351,7 +291,7 @@ static int op_mac(OSSL_LIB_CTX *ctx, const char *props, const struct walk_alg *a
 {
     EVP_MAC *mac = EVP_MAC_fetch(ctx, a->name, props);
     EVP_MAC_CTX *x = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
-    unsigned char key[16], *in = buffer(2 * MSG), tag[EVP_MAX_MD_SIZE];
+    unsigned char key[16], *in = kactest_buffer(2 * MSG), tag[EVP_MAX_MD_SIZE];
     OSSL_PARAM p[2];
     size_t n;
     int ok = 0;
@@ -379,8 +319,8 @@ end:
     return ok;
 }
 
-static int op_run(struct kt *t, OSSL_LIB_CTX *ctx, const char *props, const struct walk_alg *a,
-                  struct out *o)
+static int op_run(struct kactest_pair *t, OSSL_LIB_CTX *ctx, const char *props,
+                  const struct walk_alg *a, struct out *o)
 {
     static struct out ct;
 
@@ -414,7 +354,7 @@ struct walk_case {
 
 /* One ASYNC job of an async case: the operation through kaccel. */
 struct job {
-    struct kt *t;
+    struct kactest_pair *t;
     const struct walk_alg *a;
     int ok, err;
     struct out got;
@@ -436,7 +376,7 @@ static int job_fn(void *arg)
  * its io_uring): 1 when every job succeeded with the same bytes (into got),
  * 0 when one failed (its error queued again for the caller).
  */
-static int op_jobs(struct kt *t, const struct walk_case *wc, struct out *got)
+static int op_jobs(struct kactest_pair *t, const struct walk_case *wc, struct out *got)
 {
     static struct job jobs[NJOBS];
     struct kactest_jobs d = KACTEST_JOBS(jobs, NJOBS, job_fn);
@@ -471,19 +411,19 @@ static int child_walk(const void *arg)
     const struct walk_alg *a = wc->a;
     static struct out got, want;
     uint64_t errs;
-    struct kt t;
+    struct kactest_pair t;
     int fd0, fd1, ok;
 
-    kt_open(&t, walk_cnf);
+    kactest_pair_open(&t, tmpdir, walk_cnf);
     CHECK(op_run(&t, t.ref, NULL, a, &want), "%s: reference failed", a->label);
     fd0 = count_fds(NULL);
-    mark("MARK");
+    kactest_mark("MARK");
     ERR_clear_error();
     ok = wc->async ? op_jobs(&t, wc, &got) : op_run(&t, t.ctx, "provider=kaccel", a, &got);
-    mark("END");
+    kactest_mark("END");
     fd1 = count_fds(NULL);
-    errs = kt_stat(&t, a->stat, "errors") + kt_stat(&t, a->stat, "sw_session")
-           + kt_stat(&t, a->stat, "sw_op_error");
+    errs = kactest_pair_stat(&t, a->stat, "errors") + kactest_pair_stat(&t, a->stat, "sw_session")
+           + kactest_pair_stat(&t, a->stat, "sw_op_error");
     if (!ok) {
         /* Only a digest/MAC whose data the kernel already had may fail, and cleanly. */
         CHECK(a->kind == K_DIGEST || a->kind == K_MAC, "%s: the operation failed", a->label);
@@ -491,7 +431,7 @@ static int child_walk(const void *arg)
               "%s: failed for a fault at %s (before any data reached the kernel)", a->label,
               wc->fault_site < 0 ? "-" : kac_fault_site_name(wc->fault_site));
         CHECK(ERR_peek_error() != 0, "%s: failed without an OpenSSL error", a->label);
-        CHECK(kt_stat(&t, a->stat, "errors") > 0, "%s: failure not counted", a->label);
+        CHECK(kactest_pair_stat(&t, a->stat, "errors") > 0, "%s: failure not counted", a->label);
         CHECK(got.n < want.n && memcmp(got.b, want.b, got.n) == 0,
               "%s: wrong bytes before the failure", a->label);
     } else {
@@ -503,22 +443,22 @@ static int child_walk(const void *arg)
               a->label);
     if (getenv("KACCEL_FAULT") != NULL && strstr(getenv("KACCEL_FAULT"), "trace") != NULL
         && have_afalg)
-        CHECK(kt_stat(&t, a->stat, "offload_ops") > 0, "%s: not offloaded without faults",
+        CHECK(kactest_pair_stat(&t, a->stat, "offload_ops") > 0, "%s: not offloaded without faults",
               a->label);
     CHECK(fd0 == fd1, "%s: descriptors leaked: %d before, %d after", a->label, fd0, fd1);
     if (wc->recover && have_afalg) {
         /* the fault is over: the same operation offloads again, with the right bytes */
-        uint64_t before = kt_stat(&t, a->stat, "offload_ops");
+        uint64_t before = kactest_pair_stat(&t, a->stat, "offload_ops");
 
         ERR_clear_error();
         ok = wc->async ? op_jobs(&t, wc, &got) : op_run(&t, t.ctx, "provider=kaccel", a, &got);
         CHECK(ok && got.n == want.n && memcmp(got.b, want.b, want.n) == 0,
               "%s: wrong result after the fault", a->label);
-        CHECK(kt_stat(&t, a->stat, "offload_ops") > before,
+        CHECK(kactest_pair_stat(&t, a->stat, "offload_ops") > before,
               "%s: not offloaded any more after the fault", a->label);
     }
     ERR_clear_error();
-    kt_close(&t);
+    kactest_pair_close(&t);
     return 0;
 }
 
@@ -797,7 +737,7 @@ struct cbc {
     unsigned char key[16], iv[16], in[MSG], out[MSG], ref[MSG];
 };
 
-static void cbc_fetch(struct cbc *b, struct kt *t, uint64_t in_seed)
+static void cbc_fetch(struct cbc *b, struct kactest_pair *t, uint64_t in_seed)
 {
     b->c = EVP_CIPHER_fetch(t->ctx, "AES-128-CBC", "provider=kaccel");
     b->rc = EVP_CIPHER_fetch(t->ref, "AES-128-CBC", NULL);
@@ -847,11 +787,11 @@ static int child_sessions(const void *arg)
     EVP_CIPHER_CTX *x[NSESS];
     uint64_t off, sws, before;
     char drv[128];
-    struct kt t;
+    struct kactest_pair t;
     int i, n, fd0, fd1;
 
     (void)arg;
-    kt_open(&t, hw);
+    kactest_pair_open(&t, tmpdir, hw);
     if (have_afalg)
         CHECK(kt_routed(&t, "AES-128-CBC", drv, sizeof(drv))
                   && strcmp(drv, "virtio_crypto_aes_cbc") == 0,
@@ -860,22 +800,23 @@ static int child_sessions(const void *arg)
     fd0 = count_fds(NULL);
     for (i = 0; i < NSESS; i++)
         x[i] = cbc_context(&b, i, 1000, "");
-    off = kt_stat(&t, "AES-128-CBC", "offload_ops");
-    sws = kt_stat(&t, "AES-128-CBC", "sw_session");
+    off = kactest_pair_stat(&t, "AES-128-CBC", "offload_ops");
+    sws = kactest_pair_stat(&t, "AES-128-CBC", "sw_session");
     printf("# %d contexts alive: %llu offloaded, %llu sw_session, %d descriptors more\n",
            NSESS, (unsigned long long)off, (unsigned long long)sws, count_fds(NULL) - fd0);
     if (have_afalg) {
         CHECK(off > 0 && sws > 0 && off + sws == NSESS,
               "expected some offloaded and the rest sw_session: offload_ops %llu sw_session %llu",
               (unsigned long long)off, (unsigned long long)sws);
-        CHECK(kt_stat(&t, "AES-128-CBC", "errors") >= sws, "session failures not counted");
+        CHECK(kactest_pair_stat(&t, "AES-128-CBC", "errors") >= sws,
+              "session failures not counted");
     }
     for (i = 0; i < NSESS; i++)
         EVP_CIPHER_CTX_free(x[i]);
     fd1 = count_fds(NULL);
     CHECK(fd0 == fd1, "descriptors: %d before, %d after freeing", fd0, fd1);
     /* The device's sessions are back: a new context offloads. */
-    before = kt_stat(&t, "AES-128-CBC", "offload_ops");
+    before = kactest_pair_stat(&t, "AES-128-CBC", "offload_ops");
     x[0] = EVP_CIPHER_CTX_new();
     CHECK(EVP_EncryptInit_ex2(x[0], b.c, b.key, b.iv, NULL)
               && EVP_CIPHER_CTX_set_padding(x[0], 0)
@@ -883,10 +824,10 @@ static int child_sessions(const void *arg)
           "new context after freeing");
     EVP_CIPHER_CTX_free(x[0]);
     if (have_afalg)
-        CHECK(kt_stat(&t, "AES-128-CBC", "offload_ops") == before + 1,
+        CHECK(kactest_pair_stat(&t, "AES-128-CBC", "offload_ops") == before + 1,
               "a new context after freeing did not offload");
     cbc_free(&b);
-    kt_close(&t);
+    kactest_pair_close(&t);
     return 0;
 }
 
@@ -909,10 +850,10 @@ static int child_fdlimit(const void *arg)
     struct rlimit old, lim;
     int i, n, fd0, maxfd;
     uint64_t off, sws;
-    struct kt t;
+    struct kactest_pair t;
 
     (void)arg;
-    kt_open(&t, walk_cnf);
+    kactest_pair_open(&t, tmpdir, walk_cnf);
     cbc_fetch(&b, &t, 61);
     fd0 = count_fds(&maxfd);
     CHECK(getrlimit(RLIMIT_NOFILE, &old) == 0, "getrlimit");
@@ -926,8 +867,8 @@ static int child_fdlimit(const void *arg)
         CHECK(EVP_EncryptUpdate(x[i], b.out, &n, b.in, MSG) && n == MSG, "context %d: round 2",
               i);
     CHECK(setrlimit(RLIMIT_NOFILE, &old) == 0, "restore the limit");
-    off = kt_stat(&t, "AES-128-CBC", "offload_ops");
-    sws = kt_stat(&t, "AES-128-CBC", "sw_session");
+    off = kactest_pair_stat(&t, "AES-128-CBC", "offload_ops");
+    sws = kactest_pair_stat(&t, "AES-128-CBC", "sw_session");
     printf("# descriptor limit %d: %llu offloaded, %llu sw_session\n", maxfd + 6,
            (unsigned long long)off, (unsigned long long)sws);
     if (have_afalg)
@@ -936,7 +877,7 @@ static int child_fdlimit(const void *arg)
         EVP_CIPHER_CTX_free(x[i]);
     CHECK(count_fds(NULL) == fd0, "descriptors leaked at the limit");
     cbc_free(&b);
-    kt_close(&t);
+    kactest_pair_close(&t);
     return 0;
 }
 
@@ -983,12 +924,12 @@ static int child_fork(const void *arg)
     EVP_CIPHER *c, *rc;
     EVP_MD *md;
     unsigned int dl;
-    struct kt t;
+    struct kactest_pair t;
     int n, st, fd0;
     pid_t parent = getpid(), pid;
 
     (void)arg;
-    kt_open(&t, walk_cnf);
+    kactest_pair_open(&t, tmpdir, walk_cnf);
     fill(key, sizeof(key), 71);
     fill(iv, sizeof(iv), 72);
     fill(in, sizeof(in), 73);
@@ -1010,16 +951,16 @@ static int child_fork(const void *arg)
           "parent: first block");
     CHECK(EVP_DigestInit_ex2(d, md, NULL) && EVP_DigestUpdate(d, in, MSG), "parent: digest");
     if (have_afalg)
-        CHECK(kt_stat(&t, "AES-128-CBC", "offload_ops") == 1
-                  && kt_stat(&t, "SHA2-256", "offload_ops") == 0,
+        CHECK(kactest_pair_stat(&t, "AES-128-CBC", "offload_ops") == 1
+                  && kactest_pair_stat(&t, "SHA2-256", "offload_ops") == 0,
               "parent: the first block was not offloaded");
-    mark("FORK");
+    kactest_mark("FORK");
     fflush(NULL);
     pid = fork();
     CHECK(pid >= 0, "fork");
     if (pid == 0) {
         /* The child continues the parent's CBC chain on its own socket. */
-        mark("CHILD");
+        kactest_mark("CHILD");
         CHECK(EVP_EncryptUpdate(x, out + MSG, &n, in + MSG, MSG)
                   && memcmp(out + MSG, ref + MSG, MSG) == 0,
               "child: wrong ciphertext after fork");
@@ -1033,7 +974,7 @@ static int child_fork(const void *arg)
             CHECK(count_calls(log, getpid(), "CHILD", "socket") >= 1
                       && count_calls(log, getpid(), "CHILD", "accept") >= 1,
                   "child: no socket of its own was opened");
-            CHECK(kt_stat(&t, "AES-128-CBC", "offload_ops") == 2, "child: not offloaded");
+            CHECK(kactest_pair_stat(&t, "AES-128-CBC", "offload_ops") == 2, "child: not offloaded");
         }
         EVP_CIPHER_CTX_free(x);
         EVP_MD_CTX_free(d);
@@ -1052,8 +993,8 @@ static int child_fork(const void *arg)
     if (have_afalg) {
         CHECK(count_calls(log, parent, "FORK", "socket") == 0,
               "parent: reopened its socket after fork");
-        CHECK(kt_stat(&t, "AES-128-CBC", "offload_ops") == 2
-                  && kt_stat(&t, "SHA2-256", "offload_ops") == 1,
+        CHECK(kactest_pair_stat(&t, "AES-128-CBC", "offload_ops") == 2
+                  && kactest_pair_stat(&t, "SHA2-256", "offload_ops") == 1,
               "parent: stopped offloading after fork");
     }
     EVP_CIPHER_CTX_free(x);
@@ -1062,7 +1003,7 @@ static int child_fork(const void *arg)
     EVP_CIPHER_free(c);
     EVP_CIPHER_free(rc);
     EVP_MD_free(md);
-    kt_close(&t);
+    kactest_pair_close(&t);
     return 0;
 }
 
