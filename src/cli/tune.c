@@ -123,13 +123,12 @@ static int tune_setup(struct tune_alg *t, int k)
         OSSL_PARAM p[2] = { OSSL_PARAM_END, OSSL_PARAM_END };
         char name[32];
 
-        if (t->alg->mode == KAC_MODE_HMAC) {
-            snprintf(name, sizeof(name), "%s", t->alg->name + 5);
-            p[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, name, 0);
-        } else {
-            snprintf(name, sizeof(name), "AES-%u-CBC", t->alg->keylen * 8);
-            p[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, name, 0);
-        }
+        p[0] = OSSL_PARAM_construct_utf8_string(t->alg->mode == KAC_MODE_HMAC
+                                                    ? OSSL_MAC_PARAM_DIGEST
+                                                    : OSSL_MAC_PARAM_CIPHER,
+                                                (char *)kac_alg_mac_sub(t->alg, name,
+                                                                        sizeof(name)),
+                                                0);
         return (t->xc[k] = EVP_MAC_CTX_new(t->mac[k])) != NULL
                && EVP_MAC_init(t->xc[k], tune_key,
                                t->alg->mode == KAC_MODE_HMAC ? 32 : t->alg->keylen, p);

@@ -1,5 +1,6 @@
 #include "alg.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -65,6 +66,17 @@ const struct kac_alg *kac_alg_cmac_for(size_t keylen)
     case 32: return &kac_algs[KAC_CMAC_AES_256];
     default: return NULL;
     }
+}
+
+const char *kac_alg_mac_sub(const struct kac_alg *a, char *buf, size_t len)
+{
+    if (a->kind != KAC_KIND_MAC)
+        return NULL;
+    if (a->mode == KAC_MODE_HMAC)
+        snprintf(buf, len, "%s", a->name + 5); /* "HMAC-SHA2-256" */
+    else
+        snprintf(buf, len, "AES-%u-CBC", a->keylen * 8);
+    return buf;
 }
 
 const char *kac_alg_ktype(const struct kac_alg *a)

@@ -71,6 +71,12 @@ const struct kac_alg *kac_alg_by_name(const char *name);
 const struct kac_alg *kac_alg_hmac_for(enum kac_alg_id digest);
 /* The CMAC variant for an AES key length in bytes, or NULL. */
 const struct kac_alg *kac_alg_cmac_for(size_t keylen);
+/*
+ * What a MAC variant computes with, by OpenSSL name, into buf: the digest of
+ * an HMAC ("SHA2-256"), the cipher of a CMAC ("AES-128-CBC"); NULL for other
+ * algorithms.
+ */
+const char *kac_alg_mac_sub(const struct kac_alg *a, char *buf, size_t len);
 /* AF_ALG socket type for a kind: "skcipher", "aead" or "hash". */
 const char *kac_alg_ktype(const struct kac_alg *a);
 

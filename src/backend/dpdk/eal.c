@@ -503,12 +503,12 @@ static int dev_offers(uint8_t dev, const struct kac_alg *a)
  */
 static int pmd_fetches(const struct kac_ddev *d, const struct kac_alg *a)
 {
-    const char *sub = NULL;
-    int ok = 1, i;
+    char sub[32];
+    int ok;
 
     if (strcmp(d->driver, "crypto_openssl") != 0)
         return 1;
-    ERR_set_mark();
+    /* (what the fetches leave on the error queue, bring_up_quiet drops) */
     switch (a->kind) {
     case KAC_KIND_CIPHER:
     case KAC_KIND_AEAD: {
@@ -516,41 +516,25 @@ static int pmd_fetches(const struct kac_ddev *d, const struct kac_alg *a)
 
         ok = c != NULL;
         EVP_CIPHER_free(c);
-        break;
+        return ok;
     }
-    case KAC_KIND_DIGEST:
-        sub = a->name;
-        break;
-    case KAC_KIND_MAC: {
-        EVP_MAC *m = EVP_MAC_fetch(NULL, a->mode == KAC_MODE_CMAC ? "CMAC" : "HMAC", NULL);
-
-        ok = m != NULL;
-        EVP_MAC_free(m);
-        if (a->mode == KAC_MODE_CMAC) {
-            EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, a->keylen == 32 ? "AES-256-CBC"
-                                                   : a->keylen == 24 ? "AES-192-CBC"
-                                                                     : "AES-128-CBC", NULL);
-
-            ok = ok && c != NULL;
-            EVP_CIPHER_free(c);
-        } else {
-            for (i = 0; i < KAC_ALG_COUNT; i++)
-                if (kac_algs[i].kind == KAC_KIND_DIGEST
-                    && kac_alg_hmac_for(kac_algs[i].id) == a)
-                    sub = kac_algs[i].name;
-            ok = ok && sub != NULL;
-        }
-        break;
-    }
-    }
-    if (ok && sub != NULL) {
-        EVP_MD *md = EVP_MD_fetch(NULL, sub, NULL);
+    case KAC_KIND_DIGEST: {
+        EVP_MD *md = EVP_MD_fetch(NULL, a->name, NULL);
 
         ok = md != NULL;
         EVP_MD_free(md);
+        return ok;
     }
-    ERR_pop_to_mark();
-    return ok;
+    case KAC_KIND_MAC: {
+        EVP_MAC *m = EVP_MAC_fetch(NULL, a->mode == KAC_MODE_CMAC ? "CMAC" : "HMAC", NULL);
+        const struct kac_alg *under = kac_alg_by_name(kac_alg_mac_sub(a, sub, sizeof(sub)));
+
+        ok = m != NULL && under != NULL && pmd_fetches(d, under);
+        EVP_MAC_free(m);
+        return ok;
+    }
+    }
+    return 0;
 }
 
 static unsigned pow2_at_least(unsigned n)
