@@ -647,13 +647,16 @@ static int signal_resume(ASYNC_JOB *job)
 void kac_dpdk_wait_quiet(ASYNC_WAIT_CTX *w)
 {
     void *custom = NULL;
+    struct kac_dwait *dw;
     OSSL_ASYNC_FD fd;
     uint64_t v;
 
-    if (w != NULL && ASYNC_WAIT_CTX_get_fd(w, &kac_dpdk_wait_key, &fd, &custom)
-        && custom != NULL && ((struct kac_dwait *)custom)->armed) {
+    if (w == NULL || !ASYNC_WAIT_CTX_get_fd(w, &kac_dpdk_wait_key, &fd, &custom))
+        return;
+    dw = custom;
+    if (dw->armed) {
         (void)!kac_sys_eventfd_read(fd, &v); /* one read resets it */
-        ((struct kac_dwait *)custom)->armed = 0;
+        dw->armed = 0;
     }
 }
 
@@ -787,13 +790,8 @@ static int run(struct kac_dpdk_sess *s, struct rte_crypto_op **ops, unsigned n,
         if (next == n && __atomic_load_n(&req->pending, __ATOMIC_ACQUIRE) == 0)
             break;
         pthread_mutex_lock(&qp->lock);
-        if (__atomic_load_n(&dev->stuck, __ATOMIC_ACQUIRE)) {
-            /* given up meanwhile (by another request): not touched again */
-            abandon(qp, req, ops, n, next);
-            pthread_mutex_unlock(&qp->lock);
-            t->inflight -= n;
-            return -ETIMEDOUT;
-        }
+        if (__atomic_load_n(&dev->stuck, __ATOMIC_ACQUIRE))
+            goto given_up; /* by another request meanwhile: not touched again */
         flush(qp);
         if (staged && qp->nstaged > 0 && staged_of(qp, req, 0) == n) {
             /* the device took none of ours: software does them */
@@ -818,10 +816,7 @@ static int run(struct kac_dpdk_sess *s, struct rte_crypto_op **ops, unsigned n,
                     "request in it: device given up (kaccel-dpdk-timeout); software from now",
                     dev->name, qp->qp_id, kac_dpdk.timeout_ms,
                     __atomic_load_n(&req->pending, __ATOMIC_ACQUIRE));
-            abandon(qp, req, ops, n, next);
-            pthread_mutex_unlock(&qp->lock);
-            t->inflight -= n;
-            return -ETIMEDOUT;
+            goto given_up;
         }
         pthread_mutex_unlock(&qp->lock);
         seen_total += seen;
@@ -846,6 +841,11 @@ static int run(struct kac_dpdk_sess *s, struct rte_crypto_op **ops, unsigned n,
         }
     }
     return req->status;
+given_up: /* qp->lock held */
+    abandon(qp, req, ops, n, next);
+    pthread_mutex_unlock(&qp->lock);
+    t->inflight -= n;
+    return -ETIMEDOUT;
 full:
     return give_back_full(ops, n);
 }
