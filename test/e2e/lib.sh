@@ -222,6 +222,16 @@ e2e_expect() {
     if eval "$2"; then ok "$1"; else not_ok "$1"; fi
 }
 
+# e2e_not_kaccels PREFIX ALG: ok when ALG (an AEAD the guest has no hardware
+# driver for) went neither to offload nor to kaccel's software path.
+e2e_not_kaccels() {
+    e2e_v $1 $2 offload_ops
+    n=$v
+    e2e_v $1 $2 sw_ops
+    e2e_expect "$1: $2 is not kaccel's (no hardware driver): $((n + v)) operations" \
+        "[ $((n + v)) -eq 0 ]"
+}
+
 # e2e_tls_stat NAME: $v, a /proc/net/tls_stat counter.
 e2e_tls_stat() {
     v=0
