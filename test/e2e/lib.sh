@@ -320,6 +320,31 @@ e2e_workers() {
     done
 }
 
+# e2e_workers_up PID N: waits (bounded) until the process PID (an nginx
+# master) has N children and none of them has opened or closed a
+# descriptor for half a second (a worker's start-up done); $v, their pids.
+# An nginx master listens before it forks its workers: its ports being up
+# says nothing of them.
+e2e_workers_up() {
+    j=0 last=
+    while [ $j -lt $((E2E_T * 4)) ]; do
+        e2e_workers $1
+        w=$v
+        set -- $1 $2 $w
+        now=
+        if [ $(($# - 2)) -eq $2 ]; then
+            for p in $w; do e2e_nfd $p; now="$now $p:$v"; done
+            [ "$now" = "$last" ] && { v=$w; return 0; }
+        fi
+        set -- $1 $2
+        last=$now
+        sleep 0.25
+        j=$((j + 1))
+    done
+    v=$w
+    return 1
+}
+
 # e2e_nfd PID: $v, the open descriptors of a process.
 e2e_nfd() {
     set -- /proc/"$1"/fd/*

@@ -45,10 +45,11 @@ e2e_t "server starting"
 ports_r=$PCBC
 e2e_nginx_up r
 read -r master <"$TMP/r.pid"
+nw=$(getconf _NPROCESSORS_ONLN)     # worker_processes auto
+e2e_workers_up $master $nw || e2e_t "not yet $nw workers:$v"
+gen0=$v
 e2e_nfd $master
 m0=$v
-e2e_workers $master
-gen0=$v
 w0=0
 for p in $gen0; do e2e_nfd $p; [ $v -gt $w0 ] && w0=$v; done
 e2e_t "server up: master $master ($m0 fds), workers$gen0 (at most $w0 fds)"
@@ -113,7 +114,7 @@ while [ $r -le 5 ]; do
         j=0
         while [ $j -lt $((E2E_T * 4)) ]; do
             e2e_workers $master
-            case " $v " in *" $victim "*) ;; *) set -- $v; [ $# -ge 2 ] && break ;; esac
+            case " $v " in *" $victim "*) ;; *) set -- $v; [ $# -ge $nw ] && break ;; esac
             sleep 0.25
             j=$((j + 1))
         done
