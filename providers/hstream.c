@@ -349,7 +349,7 @@ int kac_hs_update(struct kac_hstream *hs, const unsigned char *in, size_t inl,
             }
         } else if (b == KAC_BACKEND_DPDK || why == KAC_WHY_SMALL) {
             size_t limit = b == KAC_BACKEND_DPDK ? KAC_DPDK_MAX_OP
-                                                 : hs->prov->router.min_offload[hs->alg->id];
+                                                 : kac_route_min_offload(&hs->prov->router, hs->alg->id);
 
             if (!buf_append(hs, in, inl, limit)) {
                 KAC_ERR0(KAC_R_MALLOC_FAILURE);

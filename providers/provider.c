@@ -78,6 +78,8 @@ static const OSSL_PARAM *kac_gettable_params(void *provctx)
         OSSL_PARAM_DEFN(KACCEL_PARAM_ROUTES, OSSL_PARAM_UTF8_STRING, NULL, 0),
         OSSL_PARAM_DEFN(KACCEL_PARAM_DPDK, OSSL_PARAM_UTF8_STRING, NULL, 0),
         OSSL_PARAM_DEFN(KACCEL_PARAM_THRESHOLDS, OSSL_PARAM_UTF8_STRING, NULL, 0),
+        OSSL_PARAM_DEFN(KACCEL_PARAM_MIN_OFFLOAD_ASYNC, OSSL_PARAM_UNSIGNED_INTEGER, NULL, 0),
+        OSSL_PARAM_DEFN(KACCEL_PARAM_THRESHOLDS_ASYNC, OSSL_PARAM_UTF8_STRING, NULL, 0),
         OSSL_PARAM_END,
     };
     return params;
@@ -190,23 +192,39 @@ static int set_text(OSSL_PARAM *p, size_t (*fmt)(void *arg, char *buf, size_t le
  * <registered> <note>".  The routes are the configuration's, with the DPDK
  * backend's devices once its EAL is up in this process.
  */
-/* "<name> <bytes> <origin>" per algorithm (KACCEL_PARAM_THRESHOLDS). */
-static size_t thresholds_text(void *arg, char *buf, size_t len)
+/*
+ * "<name> <bytes> <origin>" per algorithm: synchronous operations
+ * (KACCEL_PARAM_THRESHOLDS), or inside ASYNC jobs (KACCEL_PARAM_THRESHOLDS_ASYNC).
+ */
+static size_t thresholds_lines(const struct kac_prov *prov, int async, char *buf, size_t len)
 {
-    const struct kac_prov *prov = arg;
     size_t n = 0;
     int i;
 
     for (i = 0; i < KAC_ALG_COUNT; i++) {
         char origin[300];
+        enum kac_alg_id a = (enum kac_alg_id)i;
         int r = snprintf(n < len ? buf + n : NULL, n < len ? len - n : 0, "%s %zu %s\n",
-                         kac_algs[i].name, prov->router.min_offload[i],
-                         kac_config_min_offload_origin(&prov->cfg, (enum kac_alg_id)i, origin,
-                                                       sizeof(origin)));
+                         kac_algs[i].name,
+                         async ? prov->router.min_offload_async[i] : prov->router.min_offload[i],
+                         async ? kac_config_min_offload_async_origin(&prov->cfg, a, origin,
+                                                                     sizeof(origin))
+                               : kac_config_min_offload_origin(&prov->cfg, a, origin,
+                                                               sizeof(origin)));
 
         n += r > 0 ? (size_t)r : 0;
     }
     return n;
+}
+
+static size_t thresholds_text(void *arg, char *buf, size_t len)
+{
+    return thresholds_lines(arg, 0, buf, len);
+}
+
+static size_t thresholds_async_text(void *arg, char *buf, size_t len)
+{
+    return thresholds_lines(arg, 1, buf, len);
 }
 
 static size_t routes_text(void *arg, char *buf, size_t len)
@@ -287,6 +305,14 @@ static int kac_get_params(void *provctx, OSSL_PARAM params[])
         return 0;
     p = OSSL_PARAM_locate(params, KACCEL_PARAM_THRESHOLDS);
     if (p != NULL && !set_text(p, thresholds_text, prov))
+        return 0;
+    p = OSSL_PARAM_locate(params, KACCEL_PARAM_MIN_OFFLOAD_ASYNC);
+    if (p != NULL
+        && !OSSL_PARAM_set_size_t(p, prov->cfg.min_offload_async_set ? prov->cfg.min_offload_async
+                                                                      : prov->cfg.min_offload))
+        return 0;
+    p = OSSL_PARAM_locate(params, KACCEL_PARAM_THRESHOLDS_ASYNC);
+    if (p != NULL && !set_text(p, thresholds_async_text, prov))
         return 0;
     return 1;
 }

@@ -30,6 +30,8 @@
 #define KACCEL_CNF_BACKENDS      "kaccel-backends"      /* list: afalg,dpdk | none */
 #define KACCEL_CNF_MIN_OFFLOAD   "kaccel-min-offload"   /* bytes, suffix k/M allowed */
 #define KACCEL_CNF_MIN_OFFLOAD_ALGS "kaccel-min-offload-algs" /* ALG:BYTES, ... */
+#define KACCEL_CNF_MIN_OFFLOAD_ASYNC "kaccel-min-offload-async" /* bytes inside ASYNC jobs */
+#define KACCEL_CNF_MIN_OFFLOAD_ASYNC_ALGS "kaccel-min-offload-async-algs" /* ALG:BYTES, ... */
 #define KACCEL_CNF_AFALG_DRIVERS "kaccel-afalg-drivers" /* auto | any | driver list */
 #define KACCEL_CNF_ALGORITHMS    "kaccel-algorithms"    /* auto | all | name list */
 #define KACCEL_CNF_QUEUE_DEPTH   "kaccel-queue-depth"   /* requests in flight per thread */
@@ -59,6 +61,10 @@
  * "kaccel tune <kaccel-tuned value>" (per-algorithm value next to kaccel-tuned)
  */
 #define KACCEL_PARAM_THRESHOLDS  "kaccel-thresholds"
+/* size_t: kaccel-min-offload-async (kaccel-min-offload when not set) */
+#define KACCEL_PARAM_MIN_OFFLOAD_ASYNC "kaccel-min-offload-async"
+/* utf8 string: as KACCEL_PARAM_THRESHOLDS, for operations inside an ASYNC job */
+#define KACCEL_PARAM_THRESHOLDS_ASYNC "kaccel-thresholds-async"
 /* utf8 string: the DPDK backend's state, devices, queue pairs and counters */
 #define KACCEL_PARAM_DPDK        "kaccel-dpdk"
 

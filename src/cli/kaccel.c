@@ -42,7 +42,7 @@ static void usage(FILE *f)
     fprintf(f, "usage: kaccel info | config [FILE] | selftest [--any] [--bytes N]\n"
                "              | stats FILE... | stats -- CMD [ARGS...] | version\n"
                "              | tune [--config FILE] [--algs NAME,...] [--ms N] [--repeats N]\n"
-               "                     [--out FILE]\n"
+               "                     [--jobs N] [--out FILE]\n"
                "  info           show what AF_ALG offers here: for each algorithm the kernel\n"
                "                 driver AF_ALG would bind, its priority, and whether it is\n"
                "                 a hardware accelerator; then the provider's configuration;\n"
@@ -62,8 +62,11 @@ static void usage(FILE *f)
                "                 counters); with -- CMD, runs CMD so and prints its counters\n"
                "  tune           measure, for each algorithm the configuration routes to a\n"
                "                 backend, the buffer size from which offload beats OpenSSL's\n"
-               "                 software here, and print (or --out: write) the openssl.cnf\n"
-               "                 lines kaccel-min-offload-algs and kaccel-tuned\n");
+               "                 software here, for synchronous calls and for calls inside\n"
+               "                 N ASYNC jobs (default 16; 0: synchronous only), and print\n"
+               "                 (or --out: write) the openssl.cnf lines\n"
+               "                 kaccel-min-offload-algs, kaccel-min-offload-async-algs and\n"
+               "                 kaccel-tuned\n");
 }
 
 /*
@@ -127,10 +130,13 @@ static int info_dpdk(OSSL_PROVIDER *p)
     return up;
 }
 
-/* The origin field of an algorithm's line in the thresholds parameter. */
-static const char *threshold_origin(const char *text, const char *name)
+/*
+ * An algorithm's line in a thresholds parameter ("<name> <bytes> <origin>"):
+ * the origin into origin (len bytes), the bytes into *bytes; "?" when absent.
+ */
+static const char *threshold_origin(const char *text, const char *name, size_t *bytes,
+                                    char *origin, size_t len)
 {
-    static char origin[300];
     size_t n = strlen(name);
     const char *l;
 
@@ -139,10 +145,13 @@ static const char *threshold_origin(const char *text, const char *name)
 
         if (strncmp(l, name, n) != 0 || l[n] != ' ' || (sp = strchr(l + n + 1, ' ')) == NULL)
             continue;
-        snprintf(origin, sizeof(origin), "%.*s", (int)strcspn(sp + 1, "\n"), sp + 1);
+        if (bytes != NULL && sscanf(l + n + 1, "%zu", bytes) != 1)
+            *bytes = 0;
+        snprintf(origin, len, "%.*s", (int)strcspn(sp + 1, "\n"), sp + 1);
         return origin;
     }
-    return "?";
+    snprintf(origin, len, "?");
+    return origin;
 }
 
 static void info_provider(void)
@@ -150,12 +159,13 @@ static void info_provider(void)
     OSSL_PROVIDER *p = OSSL_PROVIDER_load(NULL, KACCEL_PROVIDER_NAME);
     const char *ver = NULL, *build = NULL;
     char backends[64] = "";
-    size_t min_offload = 0;
+    size_t min_offload = 0, min_offload_async = 0;
     OSSL_PARAM params[] = {
         OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_VERSION, (char **)&ver, 0),
         OSSL_PARAM_utf8_ptr(OSSL_PROV_PARAM_BUILDINFO, (char **)&build, 0),
         OSSL_PARAM_utf8_string(KACCEL_PARAM_BACKENDS, backends, sizeof(backends)),
         OSSL_PARAM_size_t(KACCEL_PARAM_MIN_OFFLOAD, &min_offload),
+        OSSL_PARAM_size_t(KACCEL_PARAM_MIN_OFFLOAD_ASYNC, &min_offload_async),
         OSSL_PARAM_END,
     };
 
@@ -169,16 +179,21 @@ static void info_provider(void)
         return;
     }
     if (OSSL_PROVIDER_get_params(p, params)) {
-        static char routes[65536], thresholds[32768];
+        static char routes[65536], thresholds[32768], thresholds_async[32768];
         OSSL_PARAM rp[] = { OSSL_PARAM_utf8_string(KACCEL_PARAM_ROUTES, routes, sizeof(routes)),
                             OSSL_PARAM_utf8_string(KACCEL_PARAM_THRESHOLDS, thresholds,
                                                    sizeof(thresholds)),
+                            OSSL_PARAM_utf8_string(KACCEL_PARAM_THRESHOLDS_ASYNC,
+                                                   thresholds_async, sizeof(thresholds_async)),
                             OSSL_PARAM_END };
         char *line, *save = NULL, list[sizeof(backends)], *b, *bsave = NULL;
         int dpdk = 0, dpdk_up = 0;
 
         printf("  version      %s\n  build        %s\n", ver ? ver : "?", build ? build : "?");
-        printf("  backends     %s\n  min-offload  %zu bytes\n", backends, min_offload);
+        if (!OSSL_PARAM_modified(&params[4]))
+            min_offload_async = min_offload; /* an older provider: as synchronous */
+        printf("  backends     %s\n  min-offload  %zu bytes (inside ASYNC jobs: %zu bytes)\n",
+               backends, min_offload, min_offload_async);
         snprintf(list, sizeof(list), "%s", backends);
         for (b = strtok_r(list, ",", &bsave); b != NULL; b = strtok_r(NULL, ",", &bsave))
             dpdk |= strcmp(b, "dpdk") == 0;
@@ -186,21 +201,29 @@ static void info_provider(void)
         if (dpdk)
             dpdk_up = info_dpdk(p);
         if (OSSL_PROVIDER_get_params(p, rp)) {
-            printf("\nrouting (configuration in force):\n  %-18s %-10s %-34s %11s  %-24s %s\n",
+            printf("\nrouting (configuration in force; async: inside an OpenSSL ASYNC job):\n"
+                   "  %-18s %-10s %-34s %11s  %-24s %11s  %-29s %s\n",
                    "algorithm", "registered", "offload to (backend:driver|device)",
-                   "min-offload", "threshold from", "note");
+                   "min-offload", "threshold from", "async", "async threshold from", "note");
             for (line = strtok_r(routes, "\n", &save); line != NULL;
                  line = strtok_r(NULL, "\n", &save)) {
-                char name[32], drv[160], note[128] = "";
-                size_t min = 0;
+                char name[32], drv[160], note[128] = "", origin[300], aorigin[300];
+                size_t min = 0, amin = 0;
                 int reg = 0, off = 0;
 
                 if (sscanf(line, "%31s %159s %zu %d %n", name, drv, &min, &reg, &off) < 4)
                     continue;
                 snprintf(note, sizeof(note), "%s", line + off);
-                printf("  %-18s %-10s %-34s %11zu  %-24s %s\n", name, reg ? "yes" : "no",
-                       strcmp(drv, "-") ? drv : "software", min,
-                       threshold_origin(thresholds, name), strcmp(note, "-") ? note : "");
+                threshold_origin(thresholds, name, NULL, origin, sizeof(origin));
+                /* an older provider without the async parameter: as synchronous */
+                amin = min;
+                if (thresholds_async[0] == '\0')
+                    snprintf(aorigin, sizeof(aorigin), "%s", origin);
+                else
+                    threshold_origin(thresholds_async, name, &amin, aorigin, sizeof(aorigin));
+                printf("  %-18s %-10s %-34s %11zu  %-24s %11zu  %-29s %s\n", name,
+                       reg ? "yes" : "no", strcmp(drv, "-") ? drv : "software", min, origin,
+                       amin, aorigin, strcmp(note, "-") ? note : "");
             }
             if (dpdk && !dpdk_up)
                 printf("  (DPDK is not up in this process: operations routed to dpdk go to the\n"

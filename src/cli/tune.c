@@ -1,24 +1,31 @@
 /*
  * kaccel tune: for each algorithm kaccel routes to a backend on this machine,
- * the buffer size from which offload beats OpenSSL's software, written as an
- * openssl.cnf snippet (kaccel-min-offload-algs plus kaccel-tuned, which
- * `kaccel info` shows as the thresholds' origin).
+ * the buffer size from which offload beats OpenSSL's software, for synchronous
+ * calls and for calls inside OpenSSL ASYNC jobs, written as an openssl.cnf
+ * snippet (kaccel-min-offload-algs, kaccel-min-offload-async-algs, plus
+ * kaccel-tuned, which `kaccel info` shows as the thresholds' origin).
  *
  * Method: kaccel loaded from the user's configuration with every threshold at
  * 0 (so every operation is offloaded) in one library context, the default
- * provider in another; for each size (64 B .. 64 KiB, doubling) the two run
- * the same operation on a kept context (as a server keeps a connection's)
- * interleaved (A B A B ...) for a short time
- * each, REPEATS times; the ratio is the median of the per-repeat ratios.  The
- * threshold is the smallest size from which the ratio stays >= 1.
+ * provider in another; for each size (64 B .. 64 KiB, doubling) three runs
+ * interleave (A B C A B C ...) for a short time each, REPEATS times: the
+ * default provider's synchronous operations on a kept context (as a server
+ * keeps a connection's), kaccel's the same, and kaccel's in N ASYNC jobs of
+ * this thread, each on its own kept context, resumed when a wait fd of the
+ * job is readable as `openssl speed -async_jobs` does.  The ratios to
+ * software are the medians of the per-repeat ratios; a threshold is the
+ * smallest size from which its ratio stays >= 1.
  */
 #include "tune.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/async.h>
 #include <openssl/conf.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
@@ -30,11 +37,15 @@
 
 #include "cnfcheck.h"
 #include "core/alg.h"
+#include "core/config.h"
 
 #define TUNE_MIN 64
 #define TUNE_MAX 65536
 #define TUNE_NSIZES 11
 #define TUNE_NEVER "1024M"
+#define TUNE_JOBS 16      /* ASYNC jobs of the async measurement (--jobs) */
+#define TUNE_MAX_JOBS 64
+#define TUNE_JOB_FDS 4    /* wait fds a job may have */
 
 static double now(void)
 {
@@ -69,12 +80,14 @@ static int write_cnf(const char *file, char *path, size_t pathlen, FILE *out)
     fprintf(f, "openssl_conf = openssl_init\n[openssl_init]\nproviders = provider_sect\n"
                "[provider_sect]\ndefault = default_sect\nkaccel = kaccel_sect\n"
                "[default_sect]\nactivate = 1\n[kaccel_sect]\nactivate = 1\n"
-               "kaccel-min-offload = 0\n");
+               "%s = 0\n%s = 0\n", KACCEL_CNF_MIN_OFFLOAD, KACCEL_CNF_MIN_OFFLOAD_ASYNC);
     for (i = 0; i < sk_CONF_VALUE_num(keys); i++) {
         CONF_VALUE *v = sk_CONF_VALUE_value(keys, i);
 
         if (strcmp(v->name, "activate") == 0 || strcmp(v->name, KACCEL_CNF_MIN_OFFLOAD) == 0
             || strcmp(v->name, KACCEL_CNF_MIN_OFFLOAD_ALGS) == 0
+            || strcmp(v->name, KACCEL_CNF_MIN_OFFLOAD_ASYNC) == 0
+            || strcmp(v->name, KACCEL_CNF_MIN_OFFLOAD_ASYNC_ALGS) == 0
             || strcmp(v->name, KACCEL_CNF_TUNED) == 0)
             continue;
         fprintf(f, "%s = %s\n", v->name, v->value);
@@ -93,32 +106,38 @@ end:
 /*
  * One algorithm in both library contexts ([0] software, [1] kaccel): contexts
  * made once and keyed once, as a server keeps a connection's; each operation
- * re-initialises with a new IV (ciphers) or restarts the message.
+ * re-initialises with a new IV (ciphers) or restarts the message.  The ASYNC
+ * jobs each have a kaccel context of their own (jx).
  */
+struct tune_ctx {
+    EVP_CIPHER_CTX *cc;
+    EVP_MD_CTX *mc;
+    EVP_MAC_CTX *xc;
+};
+
 struct tune_alg {
     const struct kac_alg *alg;
     EVP_CIPHER *c[2];
     EVP_MD *md[2];
     EVP_MAC *mac[2];
-    EVP_CIPHER_CTX *cc[2];
-    EVP_MD_CTX *mc[2];
-    EVP_MAC_CTX *xc[2];
+    struct tune_ctx x[2];
+    struct tune_ctx jx[TUNE_MAX_JOBS];
 };
 
 static const unsigned char tune_key[64] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
                                             16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28,
                                             29, 30, 31, 32, 33 };
 
-static int tune_setup(struct tune_alg *t, int k)
+static int tune_setup(struct tune_alg *t, int k, struct tune_ctx *x)
 {
     static const unsigned char iv[16] = { 9 };
 
     if (t->c[k] != NULL)
-        return (t->cc[k] = EVP_CIPHER_CTX_new()) != NULL
-               && EVP_EncryptInit_ex2(t->cc[k], t->c[k], tune_key, iv, NULL)
-               && EVP_CIPHER_CTX_set_padding(t->cc[k], 0);
+        return (x->cc = EVP_CIPHER_CTX_new()) != NULL
+               && EVP_EncryptInit_ex2(x->cc, t->c[k], tune_key, iv, NULL)
+               && EVP_CIPHER_CTX_set_padding(x->cc, 0);
     if (t->md[k] != NULL)
-        return (t->mc[k] = EVP_MD_CTX_new()) != NULL;
+        return (x->mc = EVP_MD_CTX_new()) != NULL;
     if (t->mac[k] != NULL) {
         OSSL_PARAM p[2] = { OSSL_PARAM_END, OSSL_PARAM_END };
         char name[32];
@@ -129,39 +148,50 @@ static int tune_setup(struct tune_alg *t, int k)
                                                 (char *)kac_alg_mac_sub(t->alg, name,
                                                                         sizeof(name)),
                                                 0);
-        return (t->xc[k] = EVP_MAC_CTX_new(t->mac[k])) != NULL
-               && EVP_MAC_init(t->xc[k], tune_key,
+        return (x->xc = EVP_MAC_CTX_new(t->mac[k])) != NULL
+               && EVP_MAC_init(x->xc, tune_key,
                                t->alg->mode == KAC_MODE_HMAC ? 32 : t->alg->keylen, p);
     }
     return 0;
 }
 
-static int one_op(struct tune_alg *t, int k, const unsigned char *in, unsigned char *out,
-                  size_t len)
+static void tune_ctx_free(struct tune_ctx *x)
+{
+    EVP_CIPHER_CTX_free(x->cc);
+    EVP_MD_CTX_free(x->mc);
+    EVP_MAC_CTX_free(x->xc);
+    memset(x, 0, sizeof(*x));
+}
+
+static int one_op(const struct tune_alg *t, int k, struct tune_ctx *x, const unsigned char *in,
+                  unsigned char *out, size_t len)
 {
     unsigned char md[EVP_MAX_MD_SIZE], iv[16] = { 7 };
     unsigned int mdl = 0;
     size_t ml = 0;
     int outl = 0;
 
-    if (t->cc[k] != NULL) {
+    if (x->cc != NULL) {
         iv[1] = (unsigned char)len;
-        return EVP_EncryptInit_ex2(t->cc[k], NULL, NULL, iv, NULL)
+        /* CCM takes the message length before the associated data. */
+        return EVP_EncryptInit_ex2(x->cc, NULL, NULL, iv, NULL)
+               && (t->alg->mode != KAC_MODE_CCM
+                   || EVP_EncryptUpdate(x->cc, NULL, &outl, NULL, (int)len))
                && (t->alg->kind != KAC_KIND_AEAD
-                   || EVP_EncryptUpdate(t->cc[k], NULL, &outl, tune_key, 13))
-               && EVP_EncryptUpdate(t->cc[k], out, &outl, in, (int)len)
-               && EVP_EncryptFinal_ex(t->cc[k], out + outl, &outl);
+                   || EVP_EncryptUpdate(x->cc, NULL, &outl, tune_key, 13))
+               && EVP_EncryptUpdate(x->cc, out, &outl, in, (int)len)
+               && EVP_EncryptFinal_ex(x->cc, out + outl, &outl);
     }
-    if (t->mc[k] != NULL)
-        return EVP_DigestInit_ex2(t->mc[k], t->md[k], NULL)
-               && EVP_DigestUpdate(t->mc[k], in, len) && EVP_DigestFinal_ex(t->mc[k], md, &mdl);
-    if (t->xc[k] != NULL)
-        return EVP_MAC_init(t->xc[k], NULL, 0, NULL) && EVP_MAC_update(t->xc[k], in, len)
-               && EVP_MAC_final(t->xc[k], md, &ml, sizeof(md));
+    if (x->mc != NULL)
+        return EVP_DigestInit_ex2(x->mc, t->md[k], NULL)
+               && EVP_DigestUpdate(x->mc, in, len) && EVP_DigestFinal_ex(x->mc, md, &mdl);
+    if (x->xc != NULL)
+        return EVP_MAC_init(x->xc, NULL, 0, NULL) && EVP_MAC_update(x->xc, in, len)
+               && EVP_MAC_final(x->xc, md, &ml, sizeof(md));
     return 0;
 }
 
-/* Operations per second over about ms milliseconds. */
+/* Synchronous operations per second over about ms milliseconds. */
 static double rate(struct tune_alg *t, int k, const unsigned char *in, unsigned char *out,
                    size_t len, double ms)
 {
@@ -172,11 +202,198 @@ static double rate(struct tune_alg *t, int k, const unsigned char *in, unsigned 
         unsigned i;
 
         for (i = 0; i < 16; i++)
-            if (!one_op(t, k, in, out, len))
+            if (!one_op(t, k, &t->x[k], in, out, len))
                 return -1;
         n += 16;
     } while ((el = now() - t0) * 1000 < ms);
     return (double)n / el;
+}
+
+/* ---- kaccel inside ASYNC jobs ---- */
+
+/* One job's work: operations on its own context until the deadline. */
+struct tune_job {
+    const struct tune_alg *t;
+    struct tune_ctx *x;
+    const unsigned char *in;
+    unsigned char *out;
+    size_t len;
+    double deadline;
+    unsigned long n;
+    int failed;
+};
+
+/* The jobs of the async measurement: made once, reused for every size. */
+struct tune_async {
+    int n;
+    ASYNC_JOB *job[TUNE_MAX_JOBS];
+    ASYNC_WAIT_CTX *wctx[TUNE_MAX_JOBS];
+    struct tune_job arg[TUNE_MAX_JOBS];
+    unsigned char *out[TUNE_MAX_JOBS];
+    char why[160];
+};
+
+static int job_main(void *p)
+{
+    struct tune_job *j = *(struct tune_job **)p;
+
+    do {
+        unsigned i;
+
+        for (i = 0; i < 4; i++) {
+            if (!one_op(j->t, 1, j->x, j->in, j->out, j->len)) {
+                j->failed = 1;
+                return 0;
+            }
+            j->n++;
+        }
+    } while (now() < j->deadline);
+    return 1;
+}
+
+/* Starts or resumes job i: 1 finished, 0 paused, -1 failed. */
+static int job_step(struct tune_async *as, int i)
+{
+    struct tune_job *arg = &as->arg[i];
+    int ret = 0;
+
+    switch (ASYNC_start_job(&as->job[i], as->wctx[i], &ret, job_main, &arg, sizeof(arg))) {
+    case ASYNC_FINISH:
+        return 1;
+    case ASYNC_PAUSE:
+        return 0;
+    default:
+        snprintf(as->why, sizeof(as->why), "ASYNC_start_job failed");
+        return -1;
+    }
+}
+
+/*
+ * Operations per second of kaccel in as->n ASYNC jobs of this thread over
+ * about ms milliseconds, or -1 (as->why says why).  Like `openssl speed
+ * -async_jobs`: every job is started; then, while some are paused, the
+ * driver waits until a wait fd of a paused job is readable and resumes the
+ * jobs whose fd is (a job without wait fds is resumed at once; after 100 ms
+ * without a readable fd every paused job is resumed: a job resumed early
+ * pauses again).
+ */
+static double rate_async(struct tune_alg *t, struct tune_async *as, const unsigned char *in,
+                         size_t len, double ms)
+{
+    struct pollfd pfd[TUNE_MAX_JOBS * TUNE_JOB_FDS];
+    int owner[TUNE_MAX_JOBS * TUNE_JOB_FDS];
+    char paused[TUNE_MAX_JOBS], ready[TUNE_MAX_JOBS];
+    double t0 = now(), el;
+    unsigned long ops = 0;
+    int i, left = 0, r;
+
+    for (i = 0; i < as->n; i++) {
+        as->arg[i] = (struct tune_job){ t, &t->jx[i], in, as->out[i], len, t0 + ms / 1000, 0, 0 };
+        paused[i] = ready[i] = 0;
+    }
+    for (i = 0; i < as->n; i++) {
+        if ((r = job_step(as, i)) < 0)
+            goto fail;
+        paused[i] = r == 0;
+        left += r == 0;
+    }
+    while (left > 0) {
+        int npfd = 0, now_ready = 0, timed_out;
+
+        if (now() > t0 + ms / 1000 + 30) {
+            snprintf(as->why, sizeof(as->why), "%d ASYNC jobs still paused 30 s after the run",
+                     left);
+            goto fail;
+        }
+        for (i = 0; i < as->n; i++) {
+            OSSL_ASYNC_FD fds[TUNE_JOB_FDS];
+            size_t nfds = 0, f;
+
+            if (!paused[i])
+                continue;
+            if (!ASYNC_WAIT_CTX_get_all_fds(as->wctx[i], NULL, &nfds)
+                || nfds > TUNE_JOB_FDS) {
+                snprintf(as->why, sizeof(as->why), "a job has %zu wait fds", nfds);
+                goto fail;
+            }
+            if (nfds == 0) {
+                ready[i] = 1;
+                now_ready = 1;
+                continue;
+            }
+            ASYNC_WAIT_CTX_get_all_fds(as->wctx[i], fds, &nfds);
+            for (f = 0; f < nfds; f++) {
+                pfd[npfd] = (struct pollfd){ .fd = fds[f], .events = POLLIN };
+                owner[npfd++] = i;
+            }
+        }
+        r = npfd > 0 ? poll(pfd, (nfds_t)npfd, now_ready ? 0 : 100) : 0;
+        if (r < 0 && errno != EINTR) {
+            snprintf(as->why, sizeof(as->why), "poll on the wait fds: %s", strerror(errno));
+            goto fail;
+        }
+        timed_out = r == 0 && !now_ready;
+        for (i = 0; r > 0 && i < npfd; i++)
+            if (pfd[i].revents != 0)
+                ready[owner[i]] = 1;
+        for (i = 0; i < as->n; i++) {
+            if (!paused[i] || !(ready[i] || timed_out))
+                continue;
+            ready[i] = 0;
+            if ((r = job_step(as, i)) < 0)
+                goto fail;
+            if (r == 1) {
+                paused[i] = 0;
+                left--;
+            }
+        }
+    }
+    el = now() - t0;
+    for (i = 0; i < as->n; i++) {
+        if (as->arg[i].failed) {
+            snprintf(as->why, sizeof(as->why), "an operation in an ASYNC job failed");
+            return -1;
+        }
+        ops += as->arg[i].n;
+    }
+    return (double)ops / el;
+fail:
+    /* Paused jobs cannot be abandoned: let each run to its end (the deadline is past). */
+    for (i = 0; i < as->n; i++) {
+        int guard = 0;
+
+        while (paused[i] && guard++ < 1000000 && job_step(as, i) == 0)
+            ;
+    }
+    return -1;
+}
+
+static int async_init(struct tune_async *as, int n)
+{
+    int i;
+
+    memset(as, 0, sizeof(*as));
+    if (n == 0)
+        return 1;
+    if (!ASYNC_is_capable())
+        return 0;
+    as->n = n;
+    for (i = 0; i < n; i++)
+        if ((as->wctx[i] = ASYNC_WAIT_CTX_new()) == NULL
+            || (as->out[i] = malloc(TUNE_MAX + 64)) == NULL)
+            return 0;
+    return ASYNC_init_thread((size_t)n, (size_t)n);
+}
+
+static void async_free(struct tune_async *as)
+{
+    int i;
+
+    for (i = 0; i < TUNE_MAX_JOBS; i++) {
+        ASYNC_WAIT_CTX_free(as->wctx[i]);
+        free(as->out[i]);
+    }
+    ASYNC_cleanup_thread();
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -186,21 +403,85 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/*
+ * kaccel's offload_ops counter of an algorithm (kaccel-stats), or 0.  A size
+ * that leaves it unchanged was not offloaded whatever the threshold (e.g.
+ * larger than the device takes in one operation): the router sends it to
+ * software anyway, so its ratio (software against software) says nothing.
+ */
+static unsigned long long offload_ops(OSSL_PROVIDER *kp, const char *name)
+{
+    static char text[32768];
+    OSSL_PARAM p[] = { OSSL_PARAM_utf8_string(KACCEL_PARAM_STATS, text, sizeof(text)),
+                       OSSL_PARAM_END };
+    size_t n = strlen(name);
+    const char *l;
+
+    text[0] = '\0';
+    if (!OSSL_PROVIDER_get_params(kp, p))
+        return 0;
+    for (l = text; l != NULL && *l != '\0'; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+        if (strncmp(l, name, n) == 0 && strncmp(l + n, " offload_ops=", 13) == 0)
+            return strtoull(l + n + 13, NULL, 10);
+    return 0;
+}
+
+/*
+ * The smallest size from which every ratio measured on offloaded operations
+ * (offloaded[s]) is >= 1: 0, a size, or -1 (never).
+ */
+static int threshold_of(const double *ratio, const char *offloaded)
+{
+    int s, threshold = -1;
+
+    for (s = TUNE_NSIZES - 1; s >= 0 && (!offloaded[s] || ratio[s] >= 1.0); s--)
+        if (offloaded[s])
+            threshold = TUNE_MIN << s;
+    return threshold == TUNE_MIN ? 0 : threshold; /* wins everywhere measured: 0 */
+}
+
+static void print_ratio(FILE *out, double ratio, int offloaded)
+{
+    if (offloaded)
+        fprintf(out, " %6.2f", ratio);
+    else
+        fprintf(out, " %6s", "sw");
+}
+
+/* Prints a threshold in the table and appends "NAME:BYTES" to a snippet line. */
+static void add_threshold(FILE *out, int threshold, const char *name, char *line, size_t size,
+                          int *n)
+{
+    if (threshold < 0)
+        fprintf(out, "  never (%s)\n", TUNE_NEVER);
+    else
+        fprintf(out, "  %d\n", threshold);
+    if (threshold < 0)
+        *n += snprintf(line + *n, size - (size_t)*n, "%s%s:%s", *n ? ", " : "", name,
+                       TUNE_NEVER);
+    else
+        *n += snprintf(line + *n, size - (size_t)*n, "%s%s:%d", *n ? ", " : "", name,
+                       threshold);
+}
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: kaccel tune [--config FILE] [--algs NAME,...] [--ms N] [--repeats N]\n"
-               "                   [--out FILE]\n");
+               "                   [--jobs N] [--out FILE]\n");
 }
 
 int kac_tune(int argc, char **argv, FILE *out)
 {
     const char *file = NULL, *algs = NULL, *outfile = NULL;
-    char cnf[64] = "", routes[16384], line[64 * KAC_ALG_COUNT] = "", tuned[256];
+    char cnf[64] = "", routes[16384], line[64 * KAC_ALG_COUNT] = "",
+         aline[64 * KAC_ALG_COUNT] = "", tuned[256];
     double ms = 60;
-    int repeats = 3, i, ret = 1, n = 0, a;
+    int repeats = 3, jobs = TUNE_JOBS, i, ret = 1, n = 0, an = 0, a;
     OSSL_LIB_CTX *ctx[2] = { NULL, NULL };
     OSSL_PROVIDER *kp = NULL, *dp[2] = { NULL, NULL };
     unsigned char *in = NULL, *buf = NULL;
+    struct tune_async *as = NULL;
+    struct tune_alg *ta = NULL;
     FILE *snip = NULL;
     time_t t = time(NULL);
     char host[64] = "?", date[32];
@@ -214,6 +495,10 @@ int kac_tune(int argc, char **argv, FILE *out)
             ms = atof(argv[++i]);
         else if (strcmp(argv[i], "--repeats") == 0 && i + 1 < argc && atoi(argv[i + 1]) >= 1)
             repeats = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--jobs") == 0 && i + 1 < argc
+                 && strspn(argv[i + 1], "0123456789") == strlen(argv[i + 1])
+                 && argv[i + 1][0] != '\0' && atoi(argv[i + 1]) <= TUNE_MAX_JOBS)
+            jobs = atoi(argv[++i]);
         else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
             outfile = argv[++i];
         else {
@@ -249,27 +534,37 @@ int kac_tune(int argc, char **argv, FILE *out)
     }
     in = malloc(TUNE_MAX);
     buf = malloc(TUNE_MAX + 64);
-    if (in == NULL || buf == NULL)
+    as = malloc(sizeof(*as));
+    ta = malloc(sizeof(*ta));
+    if (in == NULL || buf == NULL || as == NULL || ta == NULL)
         goto end;
+    if (!async_init(as, jobs)) {
+        fprintf(out, "kaccel tune: cannot run ASYNC jobs here (use --jobs 0)\n");
+        goto end;
+    }
     memset(in, 0x5a, TUNE_MAX);
     gethostname(host, sizeof(host) - 1);
     strftime(date, sizeof(date), "%Y-%m-%d", localtime(&t));
-    fprintf(out, "kaccel tune: where offload beats OpenSSL's software on %s (an operation "
-                 "on a kept context, median of %d interleaved runs of %.0f ms)\n\n", host, repeats, ms);
-    fprintf(out, "%-18s %-24s", "algorithm", "route");
+    fprintf(out, "kaccel tune: where offload beats OpenSSL's software on %s\n(ratios of "
+                 "operations per second on a kept context, median of %d interleaved runs of "
+                 "%.0f ms", host, repeats, ms);
+    if (jobs > 0)
+        fprintf(out, ";\nsecond rows: kaccel in %d ASYNC jobs of one thread against software's "
+                     "synchronous operations", jobs);
+    fprintf(out, ")\n\n%-18s %-24s", "algorithm", "route");
     for (i = 0; i < TUNE_NSIZES; i++)
         fprintf(out, " %6d", TUNE_MIN << i);
     fprintf(out, "  threshold\n");
     tuned[0] = '\0';
     for (a = 0; a < KAC_ALG_COUNT; a++) {
         const struct kac_alg *alg = &kac_algs[a];
-        struct tune_alg ta;
         char *l = strstr(routes, alg->name), route[128] = "-";
-        double ratio[TUNE_NSIZES];
-        int k, s, threshold = -1, failed = 0;
+        double ratio[TUNE_NSIZES], aratio[TUNE_NSIZES];
+        char offloaded[TUNE_NSIZES];
+        int k, s, failed = 0;
 
-        memset(&ta, 0, sizeof(ta));
-        ta.alg = alg;
+        memset(ta, 0, sizeof(*ta));
+        ta->alg = alg;
         /* The routes line "<name> <backend:impl> ..." of exactly this algorithm. */
         while (l != NULL && !((l == routes || l[-1] == '\n') && l[strlen(alg->name)] == ' '))
             l = strstr(l + 1, alg->name);
@@ -287,76 +582,84 @@ int kac_tune(int argc, char **argv, FILE *out)
             const char *pq = k ? "provider=kaccel" : NULL;
 
             if (alg->kind == KAC_KIND_CIPHER || alg->kind == KAC_KIND_AEAD)
-                ta.c[k] = EVP_CIPHER_fetch(ctx[k], alg->name, pq);
+                ta->c[k] = EVP_CIPHER_fetch(ctx[k], alg->name, pq);
             else if (alg->kind == KAC_KIND_DIGEST)
-                ta.md[k] = EVP_MD_fetch(ctx[k], alg->name, pq);
+                ta->md[k] = EVP_MD_fetch(ctx[k], alg->name, pq);
             else
-                ta.mac[k] = EVP_MAC_fetch(ctx[k], alg->mode == KAC_MODE_HMAC ? "HMAC" : "CMAC", pq);
+                ta->mac[k] = EVP_MAC_fetch(ctx[k], alg->mode == KAC_MODE_HMAC ? "HMAC" : "CMAC",
+                                           pq);
         }
-        if ((ta.c[0] == NULL || ta.c[1] == NULL) && (ta.md[0] == NULL || ta.md[1] == NULL)
-            && (ta.mac[0] == NULL || ta.mac[1] == NULL)) {
+        if ((ta->c[0] == NULL || ta->c[1] == NULL) && (ta->md[0] == NULL || ta->md[1] == NULL)
+            && (ta->mac[0] == NULL || ta->mac[1] == NULL)) {
             ERR_clear_error();
             goto next;
         }
-        if (!tune_setup(&ta, 0) || !tune_setup(&ta, 1)) {
-            ERR_clear_error();
-            goto next;
-        }
+        for (k = 0; k < 2 + jobs; k++)
+            if (!tune_setup(ta, k > 0, k < 2 ? &ta->x[k] : &ta->jx[k - 2])) {
+                ERR_clear_error();
+                goto next;
+            }
         fprintf(out, "%-18s %-24s", alg->name, route);
         fflush(out);
         for (s = 0; s < TUNE_NSIZES; s++) {
             size_t len = (size_t)TUNE_MIN << s;
-            double r[15];
+            double r[15], ar[15];
+            unsigned long long ops0 = offload_ops(kp, alg->name);
             int rep;
 
             if (alg->mode == KAC_MODE_XTS && len > 16384)
                 len = 16384;
             for (rep = 0; rep < repeats; rep++) {
-                double sw = rate(&ta, 0, in, buf, len, ms), off = rate(&ta, 1, in, buf, len, ms);
+                double sw = rate(ta, 0, in, buf, len, ms), off = rate(ta, 1, in, buf, len, ms);
+                double aoff = 1;
 
-                if (sw <= 0 || off <= 0) {
+                if (sw > 0 && off > 0 && jobs > 0)
+                    aoff = rate_async(ta, as, in, len, ms);
+                if (sw <= 0 || off <= 0 || aoff <= 0) {
                     failed = 1;
                     break;
                 }
                 r[rep] = off / sw;
+                ar[rep] = aoff / sw;
             }
             if (failed)
                 break;
             qsort(r, (size_t)repeats, sizeof(r[0]), cmp_double);
+            qsort(ar, (size_t)repeats, sizeof(ar[0]), cmp_double);
             ratio[s] = r[repeats / 2];
-            fprintf(out, " %6.2f", ratio[s]);
+            aratio[s] = ar[repeats / 2];
+            offloaded[s] = offload_ops(kp, alg->name) != ops0;
+            print_ratio(out, ratio[s], offloaded[s]);
             fflush(out);
         }
         if (failed) {
-            fprintf(out, "  (operation failed: not tuned)\n");
+            fprintf(out, "  (operation failed%s%s: not tuned)\n", as->why[0] ? ": " : "",
+                    as->why);
+            as->why[0] = '\0';
             ERR_clear_error();
             goto next;
         }
-        for (s = TUNE_NSIZES - 1; s >= 0 && ratio[s] >= 1.0; s--)
-            threshold = TUNE_MIN << s;
-        if (threshold == TUNE_MIN)
-            threshold = 0; /* wins everywhere measured */
-        if (threshold < 0)
-            fprintf(out, "  never (%s)\n", TUNE_NEVER);
-        else
-            fprintf(out, "  %d\n", threshold);
-        if (threshold < 0)
-            n += snprintf(line + n, sizeof(line) - (size_t)n, "%s%s:%s", n ? ", " : "",
-                          alg->name, TUNE_NEVER);
-        else
-            n += snprintf(line + n, sizeof(line) - (size_t)n, "%s%s:%d", n ? ", " : "",
-                          alg->name, threshold);
+        add_threshold(out, threshold_of(ratio, offloaded), alg->name, line, sizeof(line), &n);
+        if (jobs > 0) {
+            char label[40];
+
+            snprintf(label, sizeof(label), "  in %d ASYNC jobs", jobs);
+            fprintf(out, "%-18s %-24s", label, "");
+            for (s = 0; s < TUNE_NSIZES; s++)
+                print_ratio(out, aratio[s], offloaded[s]);
+            add_threshold(out, threshold_of(aratio, offloaded), alg->name, aline, sizeof(aline),
+                          &an);
+        }
         if (strlen(tuned) + strlen(route) + 2 < sizeof(tuned) && strstr(tuned, route) == NULL)
             snprintf(tuned + strlen(tuned), sizeof(tuned) - strlen(tuned), "%s%s",
                      tuned[0] ? "," : "", route);
     next:
+        for (k = 0; k < 2 + TUNE_MAX_JOBS; k++)
+            tune_ctx_free(k < 2 ? &ta->x[k] : &ta->jx[k - 2]);
         for (k = 0; k < 2; k++) {
-            EVP_CIPHER_CTX_free(ta.cc[k]);
-            EVP_MD_CTX_free(ta.mc[k]);
-            EVP_MAC_CTX_free(ta.xc[k]);
-            EVP_CIPHER_free(ta.c[k]);
-            EVP_MD_free(ta.md[k]);
-            EVP_MAC_free(ta.mac[k]);
+            EVP_CIPHER_free(ta->c[k]);
+            EVP_MD_free(ta->md[k]);
+            EVP_MAC_free(ta->mac[k]);
         }
     }
     if (n == 0) {
@@ -369,17 +672,30 @@ int kac_tune(int argc, char **argv, FILE *out)
         fprintf(out, "kaccel tune: cannot write %s\n", outfile);
         goto end;
     }
-    fprintf(snip, "%s# kaccel tune %s on %s: offload from these sizes (bytes) on; %s = never\n"
-                  "# add to kaccel's provider section in openssl.cnf\n"
-                  "%s = %s\n%s = %s %s %s\n",
-            snip == out ? "\n" : "", date, host, TUNE_NEVER, KACCEL_CNF_MIN_OFFLOAD_ALGS, line,
-            KACCEL_CNF_TUNED, date, host, tuned);
+    fprintf(snip, "%s# kaccel tune %s on %s: offload from these sizes (bytes) on; %s = never\n",
+            snip == out ? "\n" : "", date, host, TUNE_NEVER);
+    if (jobs > 0)
+        fprintf(snip, "# (%s: synchronous calls; %s: calls inside ASYNC jobs,\n"
+                      "# measured with %d jobs in one thread)\n",
+                KACCEL_CNF_MIN_OFFLOAD_ALGS, KACCEL_CNF_MIN_OFFLOAD_ASYNC_ALGS, jobs);
+    fprintf(snip, "# add to kaccel's provider section in openssl.cnf\n%s = %s\n",
+            KACCEL_CNF_MIN_OFFLOAD_ALGS, line);
+    if (jobs > 0)
+        fprintf(snip, "%s = %s\n", KACCEL_CNF_MIN_OFFLOAD_ASYNC_ALGS, aline);
+    fprintf(snip, "%s = %s %s %s", KACCEL_CNF_TUNED, date, host, tuned);
+    if (jobs > 0)
+        fprintf(snip, " async-jobs=%d", jobs);
+    fprintf(snip, "\n");
     if (snip != out) {
         fclose(snip);
         fprintf(out, "\nwrote %s\n", outfile);
     }
     ret = 0;
 end:
+    if (as != NULL)
+        async_free(as);
+    free(as);
+    free(ta);
     free(in);
     free(buf);
     OSSL_PROVIDER_unload(kp);

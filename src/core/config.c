@@ -14,6 +14,8 @@ const char *const kac_config_keys[] = {
     KACCEL_CNF_BACKENDS,
     KACCEL_CNF_MIN_OFFLOAD,
     KACCEL_CNF_MIN_OFFLOAD_ALGS,
+    KACCEL_CNF_MIN_OFFLOAD_ASYNC,
+    KACCEL_CNF_MIN_OFFLOAD_ASYNC_ALGS,
     KACCEL_CNF_AFALG_DRIVERS,
     KACCEL_CNF_ALGORITHMS,
     KACCEL_CNF_QUEUE_DEPTH,
@@ -140,6 +142,8 @@ static int for_each_item(const char *key, const char *value, char *err, size_t e
 struct list_ctx {
     struct kac_config *cfg;
     const char *key, *value;
+    size_t *alg_min;            /* kaccel-min-offload(-async)-algs: the values... */
+    unsigned char *alg_min_set; /* ...and which are given */
 };
 
 static int add_driver(void *arg, const char *item, size_t len, char *err, size_t errlen)
@@ -161,7 +165,7 @@ static int set_drivers(struct kac_config *cfg, const char *key, const char *valu
                        size_t errlen)
 {
     struct kac_config tmp = *cfg;
-    struct list_ctx lc = { &tmp, key, value };
+    struct list_ctx lc = { &tmp, key, value, NULL, NULL };
 
     if (strcasecmp(value, "auto") == 0) {
         cfg->drivers = KAC_DRIVERS_AUTO;
@@ -223,7 +227,7 @@ static int set_algorithms(struct kac_config *cfg, const char *key, const char *v
                           char *err, size_t errlen)
 {
     struct kac_config tmp = *cfg;
-    struct list_ctx lc = { &tmp, key, value };
+    struct list_ctx lc = { &tmp, key, value, NULL, NULL };
 
     if (strcasecmp(value, "auto") == 0) {
         cfg->algs = KAC_ALGS_AUTO;
@@ -241,7 +245,7 @@ static int set_algorithms(struct kac_config *cfg, const char *key, const char *v
     return 1;
 }
 
-/* One "NAME:SIZE" item of kaccel-min-offload-algs. */
+/* One "NAME:SIZE" item of kaccel-min-offload-algs or kaccel-min-offload-async-algs. */
 static int add_alg_min(void *arg, const char *item, size_t len, char *err, size_t errlen)
 {
     struct list_ctx *lc = arg;
@@ -274,19 +278,22 @@ static int add_alg_min(void *arg, const char *item, size_t len, char *err, size_
         return 0;
     for (i = 0; i < KAC_ALG_COUNT; i++)
         if (mark[i]) {
-            lc->cfg->alg_min_offload[i] = v;
-            lc->cfg->alg_min_set[i] = 1;
+            lc->alg_min[i] = v;
+            lc->alg_min_set[i] = 1;
         }
     return 1;
 }
 
+/* async 0: kaccel-min-offload-algs; 1: kaccel-min-offload-async-algs. */
 static int set_min_offload_algs(struct kac_config *cfg, const char *key, const char *value,
-                                char *err, size_t errlen)
+                                int async, char *err, size_t errlen)
 {
     struct kac_config tmp = *cfg;
-    struct list_ctx lc = { &tmp, key, value };
+    struct list_ctx lc = { &tmp, key, value,
+                           async ? tmp.alg_min_offload_async : tmp.alg_min_offload,
+                           async ? tmp.alg_min_async_set : tmp.alg_min_set };
 
-    memset(tmp.alg_min_set, 0, sizeof(tmp.alg_min_set));
+    memset(lc.alg_min_set, 0, KAC_ALG_COUNT);
     if (!for_each_item(key, value, err, errlen, add_alg_min, &lc))
         return 0;
     *cfg = tmp;
@@ -312,7 +319,7 @@ static int set_dpdk_devices(struct kac_config *cfg, const char *key, const char 
                             char *err, size_t errlen)
 {
     struct kac_config tmp = *cfg;
-    struct list_ctx lc = { &tmp, key, value };
+    struct list_ctx lc = { &tmp, key, value, NULL, NULL };
 
     tmp.ndpdk_devices = 0;
     if (strcasecmp(value, "all") == 0) {
@@ -416,6 +423,29 @@ size_t kac_config_min_offload(const struct kac_config *cfg, enum kac_alg_id alg)
     return cfg->alg_min_set[alg] ? cfg->alg_min_offload[alg] : cfg->min_offload;
 }
 
+const char *kac_config_min_offload_async_origin(const struct kac_config *cfg,
+                                                enum kac_alg_id alg, char *buf, size_t len)
+{
+    if (cfg->alg_min_async_set[alg] && cfg->tuned[0] != '\0')
+        snprintf(buf, len, "kaccel tune %s", cfg->tuned);
+    else if (cfg->alg_min_async_set[alg])
+        snprintf(buf, len, "%s", KACCEL_CNF_MIN_OFFLOAD_ASYNC_ALGS);
+    else if (cfg->min_offload_async_set)
+        snprintf(buf, len, "%s", KACCEL_CNF_MIN_OFFLOAD_ASYNC);
+    else
+        return kac_config_min_offload_origin(cfg, alg, buf, len);
+    return buf;
+}
+
+size_t kac_config_min_offload_async(const struct kac_config *cfg, enum kac_alg_id alg)
+{
+    if (cfg->alg_min_async_set[alg])
+        return cfg->alg_min_offload_async[alg];
+    if (cfg->min_offload_async_set)
+        return cfg->min_offload_async;
+    return kac_config_min_offload(cfg, alg);
+}
+
 static int set_backends(struct kac_config *cfg, const char *value, char *err, size_t errlen)
 {
     enum kac_backend_id ids[KAC_BACKEND_COUNT];
@@ -488,7 +518,9 @@ int kac_config_set(struct kac_config *cfg, const char *key, const char *value,
         value = "";
     if (strcmp(key, KACCEL_CNF_BACKENDS) == 0)
         return set_backends(cfg, value, err, errlen);
-    if (strcmp(key, KACCEL_CNF_MIN_OFFLOAD) == 0) {
+    if (strcmp(key, KACCEL_CNF_MIN_OFFLOAD) == 0
+        || strcmp(key, KACCEL_CNF_MIN_OFFLOAD_ASYNC) == 0) {
+        int async = strcmp(key, KACCEL_CNF_MIN_OFFLOAD_ASYNC) == 0;
         size_t v;
 
         if (!kac_parse_size(value, &v)) {
@@ -497,14 +529,21 @@ int kac_config_set(struct kac_config *cfg, const char *key, const char *value,
                      key, value);
             return 0;
         }
-        cfg->min_offload = v;
-        cfg->min_offload_set = 1;
+        if (async) {
+            cfg->min_offload_async = v;
+            cfg->min_offload_async_set = 1;
+        } else {
+            cfg->min_offload = v;
+            cfg->min_offload_set = 1;
+        }
         return 1;
     }
     while (isspace((unsigned char)*value))
         value++;
     if (strcmp(key, KACCEL_CNF_MIN_OFFLOAD_ALGS) == 0)
-        return set_min_offload_algs(cfg, key, value, err, errlen);
+        return set_min_offload_algs(cfg, key, value, 0, err, errlen);
+    if (strcmp(key, KACCEL_CNF_MIN_OFFLOAD_ASYNC_ALGS) == 0)
+        return set_min_offload_algs(cfg, key, value, 1, err, errlen);
     if (strcmp(key, KACCEL_CNF_AFALG_DRIVERS) == 0)
         return set_drivers(cfg, key, value, err, errlen);
     if (strcmp(key, KACCEL_CNF_ALGORITHMS) == 0)

@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include <kaccel/kaccel.h>
+
 #include "alg.h"
 
 enum kac_backend_id {
@@ -48,6 +50,11 @@ struct kac_config {
     unsigned dpdk_burst;                             /* 0: default */
     unsigned dpdk_timeout_ms;                        /* 0: default */
     int min_offload_set;                             /* kaccel-min-offload given */
+    /* Inside an ASYNC job: kaccel-min-offload-async(-algs), when given. */
+    size_t min_offload_async;
+    int min_offload_async_set;
+    size_t alg_min_offload_async[KAC_ALG_COUNT];
+    unsigned char alg_min_async_set[KAC_ALG_COUNT];
     char tuned[256];                                 /* kaccel-tuned: "" = not tuned */
 };
 
@@ -91,6 +98,17 @@ const char *kac_config_min_offload_origin(const struct kac_config *cfg, enum kac
 
 /* The threshold in force for an algorithm (override or global). */
 size_t kac_config_min_offload(const struct kac_config *cfg, enum kac_alg_id alg);
+
+/*
+ * The threshold of an operation inside an ASYNC job: the algorithm's
+ * kaccel-min-offload-async-algs value, else kaccel-min-offload-async, else
+ * the synchronous threshold (kac_config_min_offload).
+ */
+size_t kac_config_min_offload_async(const struct kac_config *cfg, enum kac_alg_id alg);
+
+/* Where that threshold comes from: as kac_config_min_offload_origin, or the async keys. */
+const char *kac_config_min_offload_async_origin(const struct kac_config *cfg,
+                                                enum kac_alg_id alg, char *buf, size_t len);
 
 /* Strict size parser: decimal digits with an optional k/K/KiB/m/M/MiB suffix. */
 int kac_parse_size(const char *s, size_t *out);

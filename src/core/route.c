@@ -33,6 +33,7 @@ void kac_router_init(struct kac_router *r, const struct kac_config *cfg)
         for (i = 0; i < cfg->nbackends; i++)
             r->any[a] |= (unsigned char)r->info[cfg->backends[i]][a].usable;
         r->min_offload[a] = kac_config_min_offload(cfg, (enum kac_alg_id)a);
+        r->min_offload_async[a] = kac_config_min_offload_async(cfg, (enum kac_alg_id)a);
         switch (cfg->algs) {
         case KAC_ALGS_AUTO:
             r->registered[a] = r->any[a];
@@ -44,9 +45,10 @@ void kac_router_init(struct kac_router *r, const struct kac_config *cfg)
             r->registered[a] = cfg->alg_listed[a];
             break;
         }
-        KAC_DBG("route %-18s %s (min-offload %zu)%s", kac_algs[a].name,
+        KAC_DBG("route %-18s %s (min-offload %zu, in ASYNC jobs %zu)%s", kac_algs[a].name,
                 kac_route_describe(r, (enum kac_alg_id)a, route, sizeof(route)),
-                r->min_offload[a], r->registered[a] ? "" : " [not registered]");
+                r->min_offload[a], r->min_offload_async[a],
+                r->registered[a] ? "" : " [not registered]");
         for (i = 0; i < cfg->nbackends; i++) {
             const struct kac_route_info *ri = &r->info[cfg->backends[i]][a];
 

@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include <openssl/async.h>
+
 #include "alg.h"
 #include "backend.h"
 #include "config.h"
@@ -24,12 +26,27 @@ struct kac_router {
     char msg[KAC_BACKEND_COUNT][160];
     struct kac_route_info info[KAC_BACKEND_COUNT][KAC_ALG_COUNT];
     unsigned char any[KAC_ALG_COUNT];        /* some backend may take it */
-    size_t min_offload[KAC_ALG_COUNT];
+    size_t min_offload[KAC_ALG_COUNT];       /* synchronous callers */
+    size_t min_offload_async[KAC_ALG_COUNT]; /* callers inside an ASYNC job */
     unsigned char registered[KAC_ALG_COUNT]; /* offered to OpenSSL */
 };
 
 /* Probes the configured backends and decides which algorithms to register. */
 void kac_router_init(struct kac_router *r, const struct kac_config *cfg);
+
+/*
+ * The threshold in force for an operation of alg issued now: inside an ASYNC
+ * job kaccel-min-offload-async(-algs), else the synchronous one.  The job is
+ * looked up only when the two differ.
+ */
+static inline size_t kac_route_min_offload(const struct kac_router *r, enum kac_alg_id alg)
+{
+    size_t min = r->min_offload[alg];
+
+    if (r->min_offload_async[alg] != min && ASYNC_get_current_job() != NULL)
+        min = r->min_offload_async[alg];
+    return min;
+}
 
 /*
  * The backend an operation of len bytes goes to (enum kac_backend_id), or
@@ -43,7 +60,7 @@ static inline int kac_route_pick(const struct kac_router *r, enum kac_alg_id alg
     *why = KAC_WHY_NO_ROUTE;
     if (!r->any[alg])
         return KAC_ROUTE_SOFTWARE;
-    if (len < r->min_offload[alg]) {
+    if (len < kac_route_min_offload(r, alg)) {
         *why = KAC_WHY_SMALL;
         return KAC_ROUTE_SOFTWARE;
     }

@@ -60,6 +60,139 @@ static void test_min_offload(void **state)
     assert_non_null(strstr(err, "\"lots\""));
 }
 
+/* kaccel-min-offload-algs: per-algorithm values, aliases, HMAC for every variant. */
+static void test_min_offload_algs(void **state)
+{
+    struct kac_config c;
+    char err[256], o[300];
+
+    kac_config_defaults(&c);
+    assert_true(kac_config_set(&c, KACCEL_CNF_MIN_OFFLOAD_ALGS, " AES-128-CBC:16k, HMAC : 1M ",
+                               err, sizeof(err)));
+    assert_int_equal(kac_config_min_offload(&c, KAC_AES_128_CBC), 16384);
+    assert_int_equal(kac_config_min_offload(&c, KAC_HMAC_SHA2_256), 1048576);
+    assert_int_equal(kac_config_min_offload(&c, KAC_HMAC_SHA1), 1048576);
+    assert_int_equal(kac_config_min_offload(&c, KAC_SHA2_256), KAC_DEFAULT_MIN_OFFLOAD);
+    assert_string_equal(kac_config_min_offload_origin(&c, KAC_AES_128_CBC, o, sizeof(o)),
+                        "kaccel-min-offload-algs");
+    assert_string_equal(kac_config_min_offload_origin(&c, KAC_SHA2_256, o, sizeof(o)),
+                        "default");
+    /* a value replaces the whole list */
+    assert_true(kac_config_set(&c, KACCEL_CNF_MIN_OFFLOAD_ALGS, "SHA256:0", err, sizeof(err)));
+    assert_int_equal(kac_config_min_offload(&c, KAC_SHA2_256), 0);
+    assert_int_equal(kac_config_min_offload(&c, KAC_AES_128_CBC), KAC_DEFAULT_MIN_OFFLOAD);
+    assert_false(kac_config_set(&c, KACCEL_CNF_MIN_OFFLOAD_ALGS, "AES-128-CBC", err,
+                                sizeof(err)));
+    assert_string_equal(err, "kaccel-min-offload-algs = \"AES-128-CBC\": \"AES-128-CBC\" is "
+                             "not ALGORITHM:BYTES");
+    assert_int_equal(kac_config_min_offload(&c, KAC_SHA2_256), 0); /* unchanged */
+}
+
+/*
+ * kaccel-min-offload-async and kaccel-min-offload-async-algs: the threshold
+ * inside an ASYNC job is the per-algorithm async value, else the global async
+ * one, else the synchronous threshold; each with its origin.
+ */
+static void test_min_offload_async(void **state)
+{
+    struct kac_config c;
+    char err[256], o[300];
+    int a;
+
+    /* Neither key: exactly the synchronous thresholds and their origins. */
+    kac_config_defaults(&c);
+    assert_false(c.min_offload_async_set);
+    for (a = 0; a < KAC_ALG_COUNT; a++) {
+        char so[300];
+
+        assert_int_equal(kac_config_min_offload_async(&c, (enum kac_alg_id)a),
+                         kac_config_min_offload(&c, (enum kac_alg_id)a));
+        assert_string_equal(kac_config_min_offload_async_origin(&c, (enum kac_alg_id)a, o,
+                                                                sizeof(o)),
+                            kac_config_min_offload_origin(&c, (enum kac_alg_id)a, so,
+                                                          sizeof(so)));
+    }
+    assert_true(kac_config_set(&c, KACCEL_CNF_MIN_OFFLOAD, "64k", err, sizeof(err)));
+    assert_true(kac_config_set(&c, KACCEL_CNF_MIN_OFFLOAD_ALGS, "SHA2-256:1M", err, sizeof(err)));
+    assert_int_equal(kac_config_min_offload_async(&c, KAC_AES_128_CBC), 65536);
+    assert_int_equal(kac_config_min_offload_async(&c, KAC_SHA2_256), 1048576);
+    assert_string_equal(kac_config_min_offload_async_origin(&c, KAC_AES_128_CBC, o,
+                                                            sizeof(o)),
+                        "kaccel-min-offload");
+    assert_string_equal(kac_config_min_offload_async_origin(&c, KAC_SHA2_256, o, sizeof(o)),
+                        "kaccel-min-offload-algs");
+
+    /* kaccel-min-offload-async: every algorithm without an async value of its own. */
+    assert_true(kac_config_set(&c, KACCEL_CNF_MIN_OFFLOAD_ASYNC, " 2KiB ", err, sizeof(err)));
+    assert_string_equal(err, "");
+    assert_int_equal(kac_config_min_offload_async(&c, KAC_AES_128_CBC), 2048);
+    assert_int_equal(kac_config_min_offload_async(&c, KAC_SHA2_256), 2048);
+    assert_string_equal(kac_config_min_offload_async_origin(&c, KAC_SHA2_256, o, sizeof(o)),
+                        "kaccel-min-offload-async");
+    /* the synchronous thresholds are untouched */
+    assert_int_equal(kac_config_min_offload(&c, KAC_AES_128_CBC), 65536);
+    assert_int_equal(kac_config_min_offload(&c, KAC_SHA2_256), 1048576);
+    assert_int_equal(c.min_offload, 65536);
+
+    /* kaccel-min-offload-async-algs: per algorithm, over both. */
+    assert_true(kac_config_set(&c, KACCEL_CNF_MIN_OFFLOAD_ASYNC_ALGS,
+                               "aes128:0, CMAC:8k, HMAC-SHA2-256:1024M", err, sizeof(err)));
+    assert_int_equal(kac_config_min_offload_async(&c, KAC_AES_128_CBC), 0);
+    assert_int_equal(kac_config_min_offload_async(&c, KAC_CMAC_AES_128), 8192);
+    assert_int_equal(kac_config_min_offload_async(&c, KAC_HMAC_SHA2_256), 1073741824);
+    assert_int_equal(kac_config_min_offload_async(&c, KAC_HMAC_SHA1), 2048);
+    assert_string_equal(kac_config_min_offload_async_origin(&c, KAC_AES_128_CBC, o,
+                                                            sizeof(o)),
+                        "kaccel-min-offload-async-algs");
+    assert_int_equal(kac_config_min_offload(&c, KAC_AES_128_CBC), 65536);
+    assert_int_equal(kac_config_min_offload(&c, KAC_HMAC_SHA2_256), 65536);
+    assert_string_equal(kac_config_min_offload_origin(&c, KAC_AES_128_CBC, o, sizeof(o)),
+                        "kaccel-min-offload");
+
+    /* kaccel-tuned: values of both per-algorithm keys come from kaccel tune. */
+    assert_true(kac_config_set(&c, KACCEL_CNF_TUNED, "2025-01-02 host dpdk:x async-jobs=16",
+                               err, sizeof(err)));
+    assert_string_equal(kac_config_min_offload_async_origin(&c, KAC_AES_128_CBC, o,
+                                                            sizeof(o)),
+                        "kaccel tune 2025-01-02 host dpdk:x async-jobs=16");
+    assert_string_equal(kac_config_min_offload_origin(&c, KAC_SHA2_256, o, sizeof(o)),
+                        "kaccel tune 2025-01-02 host dpdk:x async-jobs=16");
+    /* but not the global keys' */
+    assert_string_equal(kac_config_min_offload_async_origin(&c, KAC_SHA2_512, o, sizeof(o)),
+                        "kaccel-min-offload-async");
+
+    /* Errors: the key and the value named, nothing changed. */
+    assert_false(kac_config_set(&c, KACCEL_CNF_MIN_OFFLOAD_ASYNC, "lots", err, sizeof(err)));
+    assert_string_equal(err, "kaccel-min-offload-async = \"lots\": not a byte count (digits "
+                             "with optional k, K, KiB, M, MiB)");
+    assert_false(kac_config_set(&c, KACCEL_CNF_MIN_OFFLOAD_ASYNC, "", err, sizeof(err)));
+    assert_non_null(strstr(err, "kaccel-min-offload-async = \"\": not a byte count"));
+    assert_false(kac_config_set(&c, KACCEL_CNF_MIN_OFFLOAD_ASYNC, "-1", err, sizeof(err)));
+    assert_int_equal(c.min_offload_async, 2048);
+    assert_false(kac_config_set(&c, KACCEL_CNF_MIN_OFFLOAD_ASYNC_ALGS, "AES-128-CBC:4k, NOSUCH:1",
+                                err, sizeof(err)));
+    assert_string_equal(err, "kaccel-min-offload-async-algs = \"AES-128-CBC:4k, NOSUCH:1\": "
+                             "unknown algorithm \"NOSUCH\"");
+    assert_false(kac_config_set(&c, KACCEL_CNF_MIN_OFFLOAD_ASYNC_ALGS, "SHA1:lots", err,
+                                sizeof(err)));
+    assert_string_equal(err, "kaccel-min-offload-async-algs = \"SHA1:lots\": \"lots\" is not "
+                             "a byte count");
+    assert_false(kac_config_set(&c, KACCEL_CNF_MIN_OFFLOAD_ASYNC_ALGS, "SHA1:1,,SHA2-256:2", err,
+                                sizeof(err)));
+    assert_non_null(strstr(err, "kaccel-min-offload-async-algs = \"SHA1:1,,SHA2-256:2\": "
+                                "empty item"));
+    assert_false(kac_config_set(&c, KACCEL_CNF_MIN_OFFLOAD_ASYNC_ALGS, "SHA1", err, sizeof(err)));
+    assert_non_null(strstr(err, "is not ALGORITHM:BYTES"));
+    assert_int_equal(kac_config_min_offload_async(&c, KAC_AES_128_CBC), 0);
+    assert_int_equal(kac_config_min_offload_async(&c, KAC_CMAC_AES_128), 8192);
+    assert_int_equal(kac_config_min_offload_async(&c, KAC_SHA1), 2048);
+
+    /* A new list replaces the old one: the others fall back again. */
+    assert_true(kac_config_set(&c, KACCEL_CNF_MIN_OFFLOAD_ASYNC_ALGS, "SHA1:3", err, sizeof(err)));
+    assert_int_equal(kac_config_min_offload_async(&c, KAC_SHA1), 3);
+    assert_int_equal(kac_config_min_offload_async(&c, KAC_AES_128_CBC), 2048);
+}
+
 static void test_backends(void **state)
 {
     struct kac_config c;
@@ -173,14 +306,18 @@ static void test_dpdk_keys(void **state)
 static void test_keys_listed(void **state)
 {
     size_t i;
-    int seen_b = 0, seen_m = 0;
+    int seen_b = 0, seen_m = 0, seen_a = 0, seen_aa = 0;
 
     for (i = 0; kac_config_keys[i] != NULL; i++) {
         assert_int_equal(strncmp(kac_config_keys[i], "kaccel-", 7), 0);
         seen_b |= strcmp(kac_config_keys[i], KACCEL_CNF_BACKENDS) == 0;
         seen_m |= strcmp(kac_config_keys[i], KACCEL_CNF_MIN_OFFLOAD) == 0;
+        seen_a |= strcmp(kac_config_keys[i], "kaccel-min-offload-async") == 0;
+        seen_aa |= strcmp(kac_config_keys[i], "kaccel-min-offload-async-algs") == 0;
     }
-    assert_true(seen_b && seen_m);
+    assert_true(seen_b && seen_m && seen_a && seen_aa);
+    /* the provider reads at most 16 keys (providers/provider.c, read_config) */
+    assert_true(i <= 16);
 }
 
 int main(void)
@@ -189,7 +326,8 @@ int main(void)
         cmocka_unit_test(test_defaults),    cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_min_offload), cmocka_unit_test(test_backends),
         cmocka_unit_test(test_unknown_key), cmocka_unit_test(test_keys_listed),
-        cmocka_unit_test(test_dpdk_keys),
+        cmocka_unit_test(test_dpdk_keys),   cmocka_unit_test(test_min_offload_algs),
+        cmocka_unit_test(test_min_offload_async),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
