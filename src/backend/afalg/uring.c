@@ -31,6 +31,11 @@
 #define KAC_UQ_MIN_CAPACITY 64
 /* Marks the SENDMSG half of a request in user_data. */
 #define KAC_UQ_SEND_TAG ((uintptr_t)1)
+/* user_data of the wake-up's two halves (never a request's address). */
+#define KAC_UQ_WAKE_TIMEOUT ((uintptr_t)2)
+#define KAC_UQ_WAKE_WRITE ((uintptr_t)6)
+/* A wake-up comes at the latest this long after it was armed (ns). */
+#define KAC_UQ_WAKE_NS 20000000
 
 struct kac_uq {
     struct io_uring ring;
@@ -41,8 +46,12 @@ struct kac_uq {
     unsigned queued;          /* in the submission ring */
     unsigned inflight;        /* submitted, not reaped */
     unsigned unclaimed;       /* reaped, not yet seen by their owner */
-    int efd_dirty;            /* the eventfd may be non-zero: CQEs since the last drain */
-    int efd_signalled;        /* the eventfd is non-zero: we wrote it since the last drain */
+    int efd_set;              /* the eventfd may be non-zero (atomic: the notifier writes it) */
+    enum { WAKE_BATCH, WAKE_EACH, WAKE_NONE } wake; /* what makes the eventfd readable */
+    unsigned wake_armed;      /* wake-ups queued or submitted that have not fired */
+    int wake_queued;          /* one of them is in the submission ring */
+    uint64_t wake_one;        /* what the wake-up writes to the eventfd */
+    struct __kernel_timespec wake_ts;
     struct kac_ureq **pending; /* queued requests (to fail them if submit fails) */
 
     /*
@@ -151,6 +160,27 @@ static void complete(struct kac_uq *q, struct kac_ureq *r, int res)
     q->unclaimed++;
 }
 
+/*
+ * The kernel refused the wake-up (IORING_TIMEOUT_ETIME_SUCCESS needs Linux
+ * 5.16): from now on it signals the eventfd on every completion, as it would
+ * have from the start; the eventfd is set so that no paused job misses the
+ * completions the refused wake-up was to report.
+ */
+static void wake_failed(struct kac_uq *q, int res)
+{
+    if (q->wake != WAKE_BATCH)
+        return;
+    KAC_DBG("io_uring: batched wake-ups refused (%d): an eventfd signal per completion", res);
+    q->wake = WAKE_EACH;
+    if (ring_register_eventfd(&q->ring, q->efd) < 0) {
+        KAC_DBG("io_uring: eventfd registration failed too: jobs wait without pausing");
+        q->wake = WAKE_NONE;
+    }
+    __atomic_store_n(&q->efd_set, 1, __ATOMIC_RELAXED);
+    if (kac_sys_eventfd_write(q->efd, 1) < 0)
+        KAC_DBG("eventfd write failed: %s", strerror(errno));
+}
+
 /* Processes every available completion; waits for one first when wait is set. */
 static int reap(struct kac_uq *q, int wait)
 {
@@ -169,6 +199,19 @@ static int reap(struct kac_uq *q, int wait)
         int res = cqe->res, e;
 
         io_uring_cqe_seen(&q->ring, cqe);
+        if (ud == KAC_UQ_WAKE_TIMEOUT) {
+            /* 0: its count was reached; -ETIME: its time; anything else: no wake-up */
+            if (res != 0 && res != -ETIME)
+                wake_failed(q, res);
+            continue;
+        }
+        if (ud == KAC_UQ_WAKE_WRITE) {
+            if (q->wake_armed > 0)
+                q->wake_armed--;
+            if (res >= 0)
+                __atomic_store_n(&q->efd_set, 1, __ATOMIC_RELAXED);
+            continue;
+        }
         if (r == NULL)
             continue;
         if (ud & KAC_UQ_SEND_TAG) {
@@ -209,6 +252,8 @@ static void flush(struct kac_uq *q)
         /* The queued requests never reached the kernel: they fail (-> software). */
         KAC_DBG("io_uring submit failed: %d", r);
         ring_drop_unsubmitted(&q->ring);
+        if (q->wake_queued) /* it went with them */
+            q->wake_armed--;
         for (i = 0; i < n; i++)
             complete(q, q->pending[i], r);
         q->queued = 0;
@@ -298,11 +343,8 @@ struct kac_uq *kac_uq_get(unsigned depth)
         close(q->efd);
         goto fail;
     }
-    if ((err = -ring_register_eventfd(&q->ring, q->efd)) > 0) {
-        io_uring_queue_exit(&q->ring);
-        close(q->efd);
-        goto fail;
-    }
+    q->wake = WAKE_BATCH;
+    q->wake_one = 1;
     tls_q = q;
     pthread_setspecific(uq_key, q);
     KAC_DBG("io_uring: queue of depth %u for this thread", depth);
@@ -432,21 +474,20 @@ static void drain_efd(struct kac_uq *q)
 {
     uint64_t v;
 
-    if (!q->efd_dirty && !q->efd_signalled && io_uring_cq_ready(&q->ring) == 0)
+    if (q->wake == WAKE_BATCH && !__atomic_load_n(&q->efd_set, __ATOMIC_RELAXED))
         return;
+    __atomic_store_n(&q->efd_set, 0, __ATOMIC_RELAXED);
     if (kac_sys_eventfd_read(q->efd, &v) < 0 && errno != EAGAIN)
         KAC_DBG("eventfd read failed: %s", strerror(errno));
-    q->efd_dirty = 0;
-    q->efd_signalled = 0;
 }
 
 static void signal_efd(struct kac_uq *q)
 {
-    if (q->efd_signalled)
-        return; /* known readable: nobody has drained it since our write */
+    if (__atomic_load_n(&q->efd_set, __ATOMIC_RELAXED))
+        return; /* known readable: nobody has drained it since */
     if (kac_sys_eventfd_write(q->efd, 1) < 0)
         KAC_DBG("eventfd write failed: %s", strerror(errno));
-    q->efd_signalled = 1;
+    __atomic_store_n(&q->efd_set, 1, __ATOMIC_RELAXED);
 }
 
 /* Submit when the device would otherwise run dry, or a batch is waiting. */
@@ -454,6 +495,116 @@ static void maybe_flush(struct kac_uq *q)
 {
     if (q->queued > 0 && (q->inflight <= KAC_UQ_LOW || q->queued >= KAC_UQ_BATCH))
         flush(q);
+}
+
+/*
+ * Arms the wake-up of the paused jobs: a timeout that completes when half of
+ * the requests in flight have completed (IORING_OP_TIMEOUT with a count; at
+ * least one), or after KAC_UQ_WAKE_NS, linked to a write of the eventfd.  The
+ * kernel does both; nobody is woken per completion, and the jobs that resume
+ * find a batch of completions to reap.  Submitted at once, with whatever
+ * requests are queued (one system call).
+ */
+static void arm_wake(struct kac_uq *q)
+{
+    struct io_uring_sqe *t, *w;
+    unsigned n, count;
+    int r;
+
+    if (io_uring_sq_space_left(&q->ring) < 2)
+        flush(q);
+    n = q->inflight + q->queued;
+    count = (n + 1) / 2;
+    t = io_uring_get_sqe(&q->ring);
+    w = io_uring_get_sqe(&q->ring);
+    if (t == NULL || w == NULL)
+        return; /* cannot happen: space was made above */
+    q->wake_ts.tv_sec = 0;
+    q->wake_ts.tv_nsec = KAC_UQ_WAKE_NS;
+    io_uring_prep_timeout(t, &q->wake_ts, count ? count : 1, IORING_TIMEOUT_ETIME_SUCCESS);
+    io_uring_sqe_set_data(t, (void *)KAC_UQ_WAKE_TIMEOUT);
+    io_uring_sqe_set_flags(t, IOSQE_IO_LINK);
+    io_uring_prep_write(w, q->efd, &q->wake_one, sizeof(q->wake_one), 0);
+    io_uring_sqe_set_data(w, (void *)KAC_UQ_WAKE_WRITE);
+    q->wake_armed++;
+    q->wake_queued = 1;
+    if (q->queued > 0) {
+        flush(q); /* the requests and the wake-up; on failure all are dropped */
+    } else {
+        r = ring_submit(&q->ring);
+        STAT_ADD(submits, 1);
+        if (r < 0) {
+            KAC_DBG("io_uring submit of a wake-up failed: %d", r);
+            ring_drop_unsubmitted(&q->ring);
+            q->wake_armed--;
+        }
+    }
+    q->wake_queued = 0;
+}
+
+/*
+ * Before a job pauses: whatever it waits for is submitted, and something will
+ * make the eventfd readable.  Either it is known to be set already, or a
+ * wake-up is armed over the requests still in flight (reaped just before, so
+ * that its count is of completions still to come; results already reaped
+ * wait for it with the rest of the batch), or - nothing in flight, or a
+ * submission failed - the eventfd is set now, so that the job comes back and
+ * tries again rather than sleeps for ever.  With the callback notifier up, it
+ * consumes the eventfd on its own thread: whether it is set, or whether an
+ * armed wake-up has fired already, is not known here, so each pause arms a
+ * wake-up of its own (the job's callback is registered before: a wake-up that
+ * fires from now on calls it).
+ */
+static void before_pause(struct kac_uq *q)
+{
+    int known = !q->notifier_up;
+
+    if (q->wake != WAKE_BATCH) {
+        maybe_flush(q);
+        if (q->unclaimed > 0 || io_uring_cq_ready(&q->ring) > 0)
+            signal_efd(q);
+        return;
+    }
+    if (known && (__atomic_load_n(&q->efd_set, __ATOMIC_RELAXED) || q->wake_armed > 0)) {
+        /*
+         * Someone will run: hold what is queued while completions wait for
+         * their jobs (they queue more, and the last to pause submits them
+         * together), unless a batch is full or the device runs low.
+         */
+        if (q->queued > 0
+            && (q->queued >= KAC_UQ_BATCH || (q->unclaimed == 0 && q->inflight <= KAC_UQ_LOW)))
+            flush(q);
+        return;
+    }
+    reap(q, 0);
+    if (q->inflight + q->queued > 0)
+        arm_wake(q); /* submits what is queued with it */
+    if (q->wake_armed == 0) {
+        if (!known)
+            __atomic_store_n(&q->efd_set, 0, __ATOMIC_RELAXED);
+        signal_efd(q);
+    }
+}
+
+/*
+ * After a job resumes: reap, and reset the eventfd once the last completion
+ * reaped has been claimed (r, the job's own, counts as claimed when it is
+ * done); until then it stays readable for their jobs.  Queued requests wait
+ * for the next pause (before_pause).
+ */
+static void after_resume(struct kac_uq *q, struct kac_ureq *r)
+{
+    reap(q, 0);
+    if (q->wake != WAKE_BATCH)
+        maybe_flush(q);
+    else if (q->notifier_up)
+        return; /* the notifier consumes the eventfd; each pause arms a wake-up */
+    if (q->unclaimed != (r->state == KAC_UREQ_DONE ? 1u : 0u) || io_uring_cq_ready(&q->ring) > 0)
+        return;
+    drain_efd(q);
+    /* Paused jobs now need a wake-up: this job may not pause again. */
+    if (q->wake == WAKE_BATCH && q->wake_armed == 0 && q->inflight + q->queued > 0)
+        arm_wake(q);
 }
 
 static void *notifier_main(void *arg)
@@ -479,9 +630,12 @@ static void *notifier_main(void *arg)
         if (!(p[0].revents & POLLIN))
             continue;
         /* Consume the wake; jobs paused on the fd itself must still see it. */
-        if (kac_sys_eventfd_read(q->efd, &v) == (ssize_t)sizeof(v) && q->fd_waiters > 0
-            && kac_sys_eventfd_write(q->efd, 1) < 0)
-            KAC_DBG("eventfd write failed: %s", strerror(errno));
+        if (kac_sys_eventfd_read(q->efd, &v) == (ssize_t)sizeof(v)) {
+            if (__atomic_load_n(&q->fd_waiters, __ATOMIC_RELAXED) == 0)
+                __atomic_store_n(&q->efd_set, 0, __ATOMIC_RELAXED);
+            else if (kac_sys_eventfd_write(q->efd, 1) < 0)
+                KAC_DBG("eventfd write failed: %s", strerror(errno));
+        }
         n = q->ncbw;
         list = malloc(n * sizeof(*list));
         if (list == NULL)
@@ -579,51 +733,45 @@ int kac_uq_wait(struct kac_ureq *r)
     ASYNC_callback_fn cbfn = NULL;
     void *cbarg = NULL;
 
-    if (w != NULL && ASYNC_WAIT_CTX_get_callback(w, &cbfn, &cbarg) && cbfn != NULL) {
-        /* Callback mode: the notifier thread calls cbfn when a completion arrives. */
-        maybe_flush(q);
+    if (q->wake == WAKE_NONE) {
+        /* nothing would wake a paused job: wait below */
+    } else if (w != NULL && ASYNC_WAIT_CTX_get_callback(w, &cbfn, &cbarg) && cbfn != NULL) {
+        /* Callback mode: the notifier thread calls cbfn when the eventfd is set. */
         while (r->state != KAC_UREQ_DONE) {
             if (!cb_register(q, w, cbfn, cbarg))
                 break; /* no notifier: wait below */
+            before_pause(q);
+            if (r->state == KAC_UREQ_DONE) {
+                cb_withdraw(q, w);
+                break;
+            }
             STAT_ADD(pauses, 1);
             if (!ASYNC_pause_job()) {
                 cb_withdraw(q, w);
                 break;
             }
             cb_withdraw(q, w);
-            drain_efd(q);
-            reap(q, 0);
-            if (io_uring_cq_ready(&q->ring) > 0)
-                q->efd_dirty = 1;
-            maybe_flush(q);
-            if (q->unclaimed > (r->state == KAC_UREQ_DONE ? 1u : 0u))
-                signal_efd(q);
+            after_resume(q, r);
         }
     } else if (w != NULL && ensure_wait_fd(w, q)) {
         /*
-         * Progress: whenever requests are queued, one is in flight (maybe_flush
-         * submits at KAC_UQ_LOW or fewer), and its completion signals the
-         * eventfd every paused job waits on; whoever resumes reaps and submits.
+         * Every paused job waits on the queue's eventfd (its wait fd is a
+         * duplicate); before_pause() sees to it that it will be set.
          */
-        maybe_flush(q);
         kac_dpdk_wait_quiet(w); /* only completions may wake this wait */
         while (r->state != KAC_UREQ_DONE) {
             int paused;
 
+            before_pause(q);
+            if (r->state == KAC_UREQ_DONE)
+                break;
             STAT_ADD(pauses, 1);
             __atomic_add_fetch(&q->fd_waiters, 1, __ATOMIC_RELAXED);
             paused = ASYNC_pause_job();
             __atomic_sub_fetch(&q->fd_waiters, 1, __ATOMIC_RELAXED);
             if (!paused)
                 break; /* cannot pause: wait below */
-            drain_efd(q); /* before reaping: a later completion sets it again */
-            reap(q, 0);
-            if (io_uring_cq_ready(&q->ring) > 0)
-                q->efd_dirty = 1; /* completions arrived meanwhile: drain next time */
-            maybe_flush(q);
-            /* Completions of other jobs keep the fd readable until their owners run. */
-            if (q->unclaimed > (r->state == KAC_UREQ_DONE ? 1u : 0u))
-                signal_efd(q);
+            after_resume(q, r);
         }
     }
     while (r->state != KAC_UREQ_DONE) {

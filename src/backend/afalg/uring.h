@@ -5,13 +5,20 @@
  * A request is a linked SENDMSG (operation, IV and AEAD associated-data length
  * as control messages) -> READ pair on a context's operation socket.  Requests
  * are queued in the submission ring and handed to the kernel in batches:
- *  - at once when nothing else is in flight (a lone request never waits for
- *    company - no timer);
- *  - otherwise at the next completion (whoever reaps flushes) or when the
- *    unsubmitted backlog reaches the batch size.
- * So there is always a submitted request whose completion will flush the rest.
- * The kernel signals the queue's eventfd on every completion; ASYNC jobs wait
- * on a duplicate of it registered in their wait context.
+ *  - at once when little is in flight and no completion waits for its job (a
+ *    lone request never waits for company - no timer);
+ *  - otherwise when the backlog reaches the batch size, or by the job that
+ *    arms the next wake-up (below), with it in one system call.
+ * ASYNC jobs wait on a duplicate of the queue's eventfd registered in their
+ * wait context.  Nobody is woken per completion: before the eventfd's waiters
+ * sleep, a wake-up is armed in the ring - a timeout that completes once half
+ * of the requests in flight have completed (or after 20 ms), linked to a write
+ * of the eventfd - so that each wake finds a batch to reap.  The eventfd stays
+ * readable until every completion reaped has been claimed by its job; while
+ * completions wait for their jobs, requests queued by jobs that ran are held
+ * and submitted together (at a full batch, or when the device runs low and no
+ * completion is left to claim).  On a kernel that refuses the wake-up (before
+ * Linux 5.16) the eventfd is signalled on every completion instead.
  */
 #ifndef KAC_URING_H
 #define KAC_URING_H
