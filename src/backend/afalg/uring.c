@@ -48,10 +48,9 @@ struct kac_uq {
     unsigned unclaimed;       /* reaped, not yet seen by their owner */
     int efd_set;              /* the eventfd may be non-zero (atomic: the notifier writes it) */
     enum { WAKE_BATCH, WAKE_EACH, WAKE_NONE } wake; /* what makes the eventfd readable */
-    unsigned wake_armed;      /* wake-ups queued or submitted that have not fired */
-    int wake_queued;          /* one of them is in the submission ring */
+    unsigned wake_armed;      /* wake-ups submitted that have not fired */
     uint64_t wake_one;        /* what the wake-up writes to the eventfd */
-    struct __kernel_timespec wake_ts;
+    struct __kernel_timespec wake_ts; /* its time bound */
     struct kac_ureq **pending; /* queued requests (to fail them if submit fails) */
 
     /*
@@ -235,13 +234,18 @@ static int reap(struct kac_uq *q, int wait)
     return n;
 }
 
-static void flush(struct kac_uq *q)
+/*
+ * Submits what the submission ring holds (queued requests, a wake-up); on
+ * failure all of it is dropped and the requests fail.  Returns the submission's
+ * result (0: nothing to submit).
+ */
+static int flush(struct kac_uq *q)
 {
     unsigned n = q->queued, i;
     int r;
 
-    if (n == 0)
-        return;
+    if (io_uring_sq_ready(&q->ring) == 0)
+        return 0;
     r = ring_submit(&q->ring);
     if (r < 0 && (r == -EAGAIN || r == -EBUSY)) {
         reap(q, 0); /* make room in the completion ring, then once more */
@@ -252,17 +256,16 @@ static void flush(struct kac_uq *q)
         /* The queued requests never reached the kernel: they fail (-> software). */
         KAC_DBG("io_uring submit failed: %d", r);
         ring_drop_unsubmitted(&q->ring);
-        if (q->wake_queued) /* it went with them */
-            q->wake_armed--;
         for (i = 0; i < n; i++)
             complete(q, q->pending[i], r);
         q->queued = 0;
-        return;
+        return r;
     }
     if (n > stats.batch_max)
         __atomic_store_n(&stats.batch_max, n, __ATOMIC_RELAXED);
     q->inflight += n;
     q->queued = 0;
+    return r;
 }
 
 static void uq_free(struct kac_uq *q, int drain)
@@ -345,6 +348,7 @@ struct kac_uq *kac_uq_get(unsigned depth)
     }
     q->wake = WAKE_BATCH;
     q->wake_one = 1;
+    q->wake_ts.tv_nsec = KAC_UQ_WAKE_NS;
     tls_q = q;
     pthread_setspecific(uq_key, q);
     KAC_DBG("io_uring: queue of depth %u for this thread", depth);
@@ -508,38 +512,22 @@ static void maybe_flush(struct kac_uq *q)
 static void arm_wake(struct kac_uq *q)
 {
     struct io_uring_sqe *t, *w;
-    unsigned n, count;
-    int r;
 
     if (io_uring_sq_space_left(&q->ring) < 2)
         flush(q);
-    n = q->inflight + q->queued;
-    count = (n + 1) / 2;
     t = io_uring_get_sqe(&q->ring);
     w = io_uring_get_sqe(&q->ring);
     if (t == NULL || w == NULL)
         return; /* cannot happen: space was made above */
-    q->wake_ts.tv_sec = 0;
-    q->wake_ts.tv_nsec = KAC_UQ_WAKE_NS;
-    io_uring_prep_timeout(t, &q->wake_ts, count ? count : 1, IORING_TIMEOUT_ETIME_SUCCESS);
+    /* A count of 0 (every request failed in the flush above) leaves the time bound. */
+    io_uring_prep_timeout(t, &q->wake_ts, (q->inflight + q->queued + 1) / 2,
+                          IORING_TIMEOUT_ETIME_SUCCESS);
     io_uring_sqe_set_data(t, (void *)KAC_UQ_WAKE_TIMEOUT);
     io_uring_sqe_set_flags(t, IOSQE_IO_LINK);
     io_uring_prep_write(w, q->efd, &q->wake_one, sizeof(q->wake_one), 0);
     io_uring_sqe_set_data(w, (void *)KAC_UQ_WAKE_WRITE);
-    q->wake_armed++;
-    q->wake_queued = 1;
-    if (q->queued > 0) {
-        flush(q); /* the requests and the wake-up; on failure all are dropped */
-    } else {
-        r = ring_submit(&q->ring);
-        STAT_ADD(submits, 1);
-        if (r < 0) {
-            KAC_DBG("io_uring submit of a wake-up failed: %d", r);
-            ring_drop_unsubmitted(&q->ring);
-            q->wake_armed--;
-        }
-    }
-    q->wake_queued = 0;
+    if (flush(q) >= 0) /* the queued requests and the wake-up */
+        q->wake_armed++;
 }
 
 /*
