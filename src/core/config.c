@@ -404,16 +404,28 @@ static int set_dpdk_eal(struct kac_config *cfg, const char *key, const char *val
     return 1;
 }
 
+/*
+ * The origin of a threshold given by a per-algorithm key (alg_set) or a
+ * global one (set), or NULL when neither is: a per-algorithm value next to
+ * kaccel-tuned is kaccel tune's.
+ */
+static const char *origin_of(const struct kac_config *cfg, int alg_set, const char *alg_key,
+                             int set, const char *key, char *buf, size_t len)
+{
+    if (alg_set && cfg->tuned[0] != '\0')
+        snprintf(buf, len, "kaccel tune %s", cfg->tuned);
+    else if (alg_set || set)
+        snprintf(buf, len, "%s", alg_set ? alg_key : key);
+    else
+        return NULL;
+    return buf;
+}
+
 const char *kac_config_min_offload_origin(const struct kac_config *cfg, enum kac_alg_id alg,
                                           char *buf, size_t len)
 {
-    if (cfg->alg_min_set[alg] && cfg->tuned[0] != '\0')
-        snprintf(buf, len, "kaccel tune %s", cfg->tuned);
-    else if (cfg->alg_min_set[alg])
-        snprintf(buf, len, "%s", KACCEL_CNF_MIN_OFFLOAD_ALGS);
-    else if (cfg->min_offload_set)
-        snprintf(buf, len, "%s", KACCEL_CNF_MIN_OFFLOAD);
-    else
+    if (origin_of(cfg, cfg->alg_min_set[alg], KACCEL_CNF_MIN_OFFLOAD_ALGS, cfg->min_offload_set,
+                  KACCEL_CNF_MIN_OFFLOAD, buf, len) == NULL)
         snprintf(buf, len, "default");
     return buf;
 }
@@ -426,13 +438,8 @@ size_t kac_config_min_offload(const struct kac_config *cfg, enum kac_alg_id alg)
 const char *kac_config_min_offload_async_origin(const struct kac_config *cfg,
                                                 enum kac_alg_id alg, char *buf, size_t len)
 {
-    if (cfg->alg_min_async_set[alg] && cfg->tuned[0] != '\0')
-        snprintf(buf, len, "kaccel tune %s", cfg->tuned);
-    else if (cfg->alg_min_async_set[alg])
-        snprintf(buf, len, "%s", KACCEL_CNF_MIN_OFFLOAD_ASYNC_ALGS);
-    else if (cfg->min_offload_async_set)
-        snprintf(buf, len, "%s", KACCEL_CNF_MIN_OFFLOAD_ASYNC);
-    else
+    if (origin_of(cfg, cfg->alg_min_async_set[alg], KACCEL_CNF_MIN_OFFLOAD_ASYNC_ALGS,
+                  cfg->min_offload_async_set, KACCEL_CNF_MIN_OFFLOAD_ASYNC, buf, len) == NULL)
         return kac_config_min_offload_origin(cfg, alg, buf, len);
     return buf;
 }
