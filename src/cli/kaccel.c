@@ -137,20 +137,15 @@ static int info_dpdk(OSSL_PROVIDER *p)
 static const char *threshold_origin(const char *text, const char *name, size_t *bytes,
                                     char *origin, size_t len)
 {
-    size_t n = strlen(name);
-    const char *l;
+    const char *l = kac_cli_alg_line(text, name), *sp;
 
-    for (l = text; l != NULL && *l != '\0'; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
-        const char *sp;
-
-        if (strncmp(l, name, n) != 0 || l[n] != ' ' || (sp = strchr(l + n + 1, ' ')) == NULL)
-            continue;
-        if (bytes != NULL && sscanf(l + n + 1, "%zu", bytes) != 1)
-            *bytes = 0;
-        snprintf(origin, len, "%.*s", (int)strcspn(sp + 1, "\n"), sp + 1);
+    if (l == NULL || (sp = strchr(l + strlen(name) + 1, ' ')) == NULL) {
+        snprintf(origin, len, "?");
         return origin;
     }
-    snprintf(origin, len, "?");
+    if (bytes != NULL && sscanf(l + strlen(name) + 1, "%zu", bytes) != 1)
+        *bytes = 0;
+    snprintf(origin, len, "%.*s", (int)strcspn(sp + 1, "\n"), sp + 1);
     return origin;
 }
 
@@ -190,8 +185,6 @@ static void info_provider(void)
         int dpdk = 0, dpdk_up = 0;
 
         printf("  version      %s\n  build        %s\n", ver ? ver : "?", build ? build : "?");
-        if (!OSSL_PARAM_modified(&params[4]))
-            min_offload_async = min_offload; /* an older provider: as synchronous */
         printf("  backends     %s\n  min-offload  %zu bytes (inside ASYNC jobs: %zu bytes)\n",
                backends, min_offload, min_offload_async);
         snprintf(list, sizeof(list), "%s", backends);
@@ -215,12 +208,7 @@ static void info_provider(void)
                     continue;
                 snprintf(note, sizeof(note), "%s", line + off);
                 threshold_origin(thresholds, name, NULL, origin, sizeof(origin));
-                /* an older provider without the async parameter: as synchronous */
-                amin = min;
-                if (thresholds_async[0] == '\0')
-                    snprintf(aorigin, sizeof(aorigin), "%s", origin);
-                else
-                    threshold_origin(thresholds_async, name, &amin, aorigin, sizeof(aorigin));
+                threshold_origin(thresholds_async, name, &amin, aorigin, sizeof(aorigin));
                 printf("  %-18s %-10s %-34s %11zu  %-24s %11zu  %-29s %s\n", name,
                        reg ? "yes" : "no", strcmp(drv, "-") ? drv : "software", min, origin,
                        amin, aorigin, strcmp(note, "-") ? note : "");

@@ -69,6 +69,17 @@ static void add_queue_line(struct queue_tot *q, char *line)
     }
 }
 
+const char *kac_cli_alg_line(const char *text, const char *name)
+{
+    size_t n = strlen(name);
+    const char *l;
+
+    for (l = text; l != NULL && *l != '\0'; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+        if (strncmp(l, name, n) == 0 && l[n] == ' ')
+            return l;
+    return NULL;
+}
+
 static int add_file(const char *path, struct row *rows, int *nrows, int *procs)
 {
     FILE *f = fopen(path, "re");

@@ -11,4 +11,11 @@
  */
 int kac_cli_stats(int argc, char **argv, FILE *out);
 
+/*
+ * The line of algorithm name in the text of a per-algorithm provider
+ * parameter (kaccel-stats, kaccel-routes, kaccel-thresholds...: lines
+ * "<name> ..."), or NULL.
+ */
+const char *kac_cli_alg_line(const char *text, const char *name);
+
 #endif

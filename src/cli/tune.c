@@ -38,6 +38,7 @@
 #include "cnfcheck.h"
 #include "core/alg.h"
 #include "core/config.h"
+#include "stats.h"
 
 #define TUNE_MIN 64
 #define TUNE_MAX 65536
@@ -414,16 +415,13 @@ static unsigned long long offload_ops(OSSL_PROVIDER *kp, const char *name)
     static char text[32768];
     OSSL_PARAM p[] = { OSSL_PARAM_utf8_string(KACCEL_PARAM_STATS, text, sizeof(text)),
                        OSSL_PARAM_END };
-    size_t n = strlen(name);
     const char *l;
 
     text[0] = '\0';
-    if (!OSSL_PROVIDER_get_params(kp, p))
+    if (!OSSL_PROVIDER_get_params(kp, p) || (l = kac_cli_alg_line(text, name)) == NULL
+        || strncmp(l + strlen(name), " offload_ops=", 13) != 0)
         return 0;
-    for (l = text; l != NULL && *l != '\0'; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
-        if (strncmp(l, name, n) == 0 && strncmp(l + n, " offload_ops=", 13) == 0)
-            return strtoull(l + n + 13, NULL, 10);
-    return 0;
+    return strtoull(l + strlen(name) + 13, NULL, 10);
 }
 
 /*
@@ -452,16 +450,15 @@ static void print_ratio(FILE *out, double ratio, int offloaded)
 static void add_threshold(FILE *out, int threshold, const char *name, char *line, size_t size,
                           int *n)
 {
+    char v[16];
+
+    snprintf(v, sizeof(v), "%d", threshold);
     if (threshold < 0)
         fprintf(out, "  never (%s)\n", TUNE_NEVER);
     else
-        fprintf(out, "  %d\n", threshold);
-    if (threshold < 0)
-        *n += snprintf(line + *n, size - (size_t)*n, "%s%s:%s", *n ? ", " : "", name,
-                       TUNE_NEVER);
-    else
-        *n += snprintf(line + *n, size - (size_t)*n, "%s%s:%d", *n ? ", " : "", name,
-                       threshold);
+        fprintf(out, "  %s\n", v);
+    *n += snprintf(line + *n, size - (size_t)*n, "%s%s:%s", *n ? ", " : "", name,
+                   threshold < 0 ? TUNE_NEVER : v);
 }
 
 static void usage(FILE *f)
@@ -558,16 +555,15 @@ int kac_tune(int argc, char **argv, FILE *out)
     tuned[0] = '\0';
     for (a = 0; a < KAC_ALG_COUNT; a++) {
         const struct kac_alg *alg = &kac_algs[a];
-        char *l = strstr(routes, alg->name), route[128] = "-";
+        const char *l = kac_cli_alg_line(routes, alg->name);
+        char route[128] = "-";
         double ratio[TUNE_NSIZES], aratio[TUNE_NSIZES];
         char offloaded[TUNE_NSIZES];
         int k, s, failed = 0;
 
         memset(ta, 0, sizeof(*ta));
         ta->alg = alg;
-        /* The routes line "<name> <backend:impl> ..." of exactly this algorithm. */
-        while (l != NULL && !((l == routes || l[-1] == '\n') && l[strlen(alg->name)] == ' '))
-            l = strstr(l + 1, alg->name);
+        /* The routes line "<name> <backend:impl> ..." of this algorithm. */
         if (l == NULL || sscanf(l + strlen(alg->name), " %127s", route) != 1
             || strcmp(route, "-") == 0)
             continue;
