@@ -35,6 +35,27 @@ kaccel_cnf() {
     kaccel_cnf_props "$f" "" "$@"
 }
 
+# expect_rejected NAME PATTERN WHAT: the configuration $TMP/NAME.cnf is refused.
+# kaccel config rejects it, and the provider refuses to load it (section not
+# activated, loaded with -provider: OpenSSL 3.0 drops errors of providers
+# activated from openssl.cnf); both messages hold PATTERN (WHAT names what it
+# shows, e.g. "key and value").
+expect_rejected() {
+    if "$KACCEL_TOOL" config "$TMP/$1.cnf" >"$TMP/$1.chk" 2>&1; then
+        not_ok "$1: kaccel config accepted it"
+    else
+        ok "$1: kaccel config rejects it"
+    fi
+    expect_grep "$1: kaccel config names $3" "$TMP/$1.chk" "$2"
+    grep -v '^activate' "$TMP/$1.cnf" >"$TMP/$1.noact.cnf"
+    if OPENSSL_CONF="$TMP/$1.noact.cnf" ossl list -providers -provider kaccel >"$TMP/$1.out" 2>&1; then
+        not_ok "$1: provider loaded"
+    else
+        ok "$1: provider refused to load"
+    fi
+    expect_grep "$1: provider error names $3" "$TMP/$1.out" "$2"
+}
+
 # kaccel_cnf_props FILE PROPERTIES [KEY = VALUE ...]: the same with
 # default_properties = PROPERTIES (none when empty), e.g. ?provider=kaccel to
 # prefer kaccel as deployments do.
