@@ -134,7 +134,7 @@ if [ "$TSAN" = 1 ]; then
     # KACTEST_CASES: of the tests made of cases, only the threaded ones
     run_ctest tsan "ThreadSanitizer tests" \
         env TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=0:second_deadlock_stack=1}" \
-        KACTEST_CASES=threads,async,callback,queue_depth,up_thread,fork_after,fork_before,afalg,dpdk \
+        KACTEST_CASES=threads,churn,async,callback,queue_depth,up_thread,fork_after,fork_before,afalg,dpdk \
         ctest --test-dir "$BUILD_TSAN" -L 'unit|kat|afalg|dpdk' -LE cli -E '^dpdk\.faults\.' \
         -j "$JOBS" --output-on-failure --no-tests=error
 fi

@@ -18,6 +18,7 @@
  *  - overlapping buffers (output below input, the overlap OpenSSL defines);
  *  - 64 ASYNC jobs resumed only when their wait fd is readable, and the
  *    ASYNC_WAIT_CTX callback mode; 12 threads sharing 8 queue pairs;
+ *  - 256 short-lived threads: the ops and mbufs they cached return to the pools;
  *  - kaccel-queue-depth 1 and 2 under 64 jobs: queue-full fallbacks, right bytes;
  *  - KACCEL_FAULT at dpdk_session, dpdk_op_alloc, dpdk_enqueue, dpdk_status:
  *    right bytes from software, and the right sw_* counter;
@@ -1404,6 +1405,76 @@ static void case_threads(void **state)
     kactest_close(&t);
 }
 
+/*
+ * ---- thread churn: what exiting threads cached goes back to the pools ----------
+ * Each thread keeps a cache of ops and mbufs.  CHURN threads (CHURN_WAVE at a
+ * time) each run one MiB of CTR (32 ops in one burst, all cached when they
+ * come back): more than the pools hold unless every exiting thread returns
+ * its cache.  Nothing may fall back to software for want of ops, and the
+ * main thread must still offload afterwards.
+ */
+#define CHURN 256
+#define CHURN_WAVE 8
+
+static void *churn_main(void *arg)
+{
+    struct thr *th = arg;
+    uint64_t rng = seed ^ (0x2000 + (uint64_t)th->idx);
+
+    if (op_compare(th->t->ctx, th->t->ref, "AES-128-CTR", th->idx & 1, MiB, 0, 0, 0, &rng,
+                   th->why, sizeof(th->why))
+        != 0)
+        th->failed = 1;
+    return NULL;
+}
+
+static void case_churn(void **state)
+{
+    struct kactest t;
+    struct snap a, b;
+    pthread_t tid[CHURN_WAVE];
+    struct thr th[CHURN_WAVE];
+    uint64_t rng = seed ^ 0x77;
+    char why[400];
+    size_t c;
+    int i, w;
+
+    open_dpdk(&t, "0", NULL);
+    for (c = 0; c < NC && strcmp(ciphers[c], "AES-128-CTR") != 0; c++)
+        ;
+    assert_true(c < NC);
+    if (!offered[c])
+        skip();
+    take(&t, &a);
+    for (w = 0; w < CHURN / CHURN_WAVE; w++) {
+        for (i = 0; i < CHURN_WAVE; i++) {
+            memset(&th[i], 0, sizeof(th[i]));
+            th[i].t = &t;
+            th[i].idx = w * CHURN_WAVE + i;
+            assert_int_equal(pthread_create(&tid[i], NULL, churn_main, &th[i]), 0);
+        }
+        for (i = 0; i < CHURN_WAVE; i++) {
+            assert_int_equal(pthread_join(tid[i], NULL), 0);
+            if (th[i].failed)
+                fail_msg("thread %d: %s", th[i].idx, th[i].why);
+        }
+    }
+    if (op_compare(t.ctx, t.ref, "AES-128-CTR", 1, MiB, 0, 0, 0, &rng, why, sizeof(why)) != 0)
+        fail_msg("after the threads: %s", why);
+    take(&t, &b);
+    printf("# churn: %d threads: dpdk_ops %llu sw_ops %llu (queue_full %llu)\n", CHURN,
+           (unsigned long long)DELTA(&a, &b, dpdk_ops, c),
+           (unsigned long long)DELTA(&a, &b, sw_ops, c),
+           (unsigned long long)DELTA(&a, &b, queue_full, c));
+    if (DELTA(&a, &b, sw_ops, c) != 0 || DELTA(&a, &b, dpdk_ops, c) < CHURN + 1)
+        fail_msg("churn: %llu operations went to software (queue_full %llu), %llu through "
+                 "DPDK: the pools ran dry",
+                 (unsigned long long)DELTA(&a, &b, sw_ops, c),
+                 (unsigned long long)DELTA(&a, &b, queue_full, c),
+                 (unsigned long long)DELTA(&a, &b, dpdk_ops, c));
+    kactest_close(&t);
+}
+
 /* ---- queue depth: 64 jobs on a depth of 1 or 2 ------------------------------------ */
 
 static void case_queue_depth(void **state)
@@ -1595,7 +1666,7 @@ static const struct kactest_case cases[] = {
     { "overlap", case_overlap },     { "async", case_async },
     { "callback", case_async_callback }, { "threads", case_threads },
     { "queue_depth", case_queue_depth }, { "faults", case_faults },
-    { "stuck", case_stuck },
+    { "stuck", case_stuck },         { "churn", case_churn },
 };
 
 /* KACCEL_DEBUG of each case to DIR/TAG.log, kept when the case fails. */
@@ -1628,6 +1699,8 @@ static void test_threads(void **state)
     spawn("threads", "threads", NULL);
     spawn("threads", "threads_qp1", one);
 }
+
+static void test_churn(void **state) { spawn("churn", "churn", NULL); }
 
 static void test_queue_depth(void **state)
 {
@@ -1682,7 +1755,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_overlap),     cmocka_unit_test(test_async),
         cmocka_unit_test(test_callback),    cmocka_unit_test(test_threads),
         cmocka_unit_test(test_queue_depth), cmocka_unit_test(test_faults),
-        cmocka_unit_test(test_stuck),
+        cmocka_unit_test(test_stuck),       cmocka_unit_test(test_churn),
     };
 
     kactest_dpdk_require(argv[0]);

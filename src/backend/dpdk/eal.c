@@ -622,7 +622,9 @@ static int setup_devices(void)
     /* Mempools shared by every device. */
     {
         unsigned depth = pow2_at_least(kac_dpdk.depth);
-        unsigned nops = total_qps * depth * 2 + 256;
+        /* in flight, staged, and what threads' caches hold (ops.c: at most 1.5 x the size) */
+        unsigned cached = KAC_DPDK_CACHE_THREADS * (KAC_DPDK_CACHE * 3 / 2);
+        unsigned nops = total_qps * depth * 2 + 256 + cached;
         unsigned nsess = 4096;
 
         if (!bring_up_fault(KAC_FAULT_DPDK_MEMPOOL))
@@ -635,7 +637,7 @@ static int setup_devices(void)
                                                                        SOCKET_ID_ANY);
         if (kac_dpdk.sess_pool != NULL && !bring_up_fault(KAC_FAULT_DPDK_MEMPOOL))
             kac_dpdk.mbuf_pool = rte_pktmbuf_pool_create(
-                "kac_mbufs", nops * 2, 0, 0,
+                "kac_mbufs", any_copy ? (nops - cached) * 2 : nops * 2 + 2 * cached, 0, 0,
                 any_copy ? (uint16_t)(KAC_DPDK_MAX_OP + RTE_PKTMBUF_HEADROOM) : 0, SOCKET_ID_ANY);
         if (kac_dpdk.op_pool == NULL || kac_dpdk.sess_pool == NULL || kac_dpdk.mbuf_pool == NULL) {
             snprintf(kac_dpdk.why, sizeof(kac_dpdk.why), "mempool creation failed: %s",

@@ -18,6 +18,9 @@
 #define KAC_DPDK_DEFAULT_QPS 8
 #define KAC_DPDK_DEFAULT_BURST 32
 #define KAC_DPDK_MAX_BURST 256
+/* Ops each thread caches (mbufs: twice as many), and the threads the pools have room for. */
+#define KAC_DPDK_CACHE 32
+#define KAC_DPDK_CACHE_THREADS 32
 /*
  * A device that completes nothing for this long while kaccel has ops in it is
  * given up for the life of the process (kaccel-dpdk-timeout).

@@ -51,6 +51,9 @@ struct kac_dthread {
     unsigned inflight;     /* this thread's ops not yet completed */
     unsigned lone;         /* consecutive paused waits that found no other op */
     unsigned inline_left;  /* waits to run without pausing (no company seen) */
+    /* this thread's caches of the op and mbuf pools (see pool_get); NULL: none */
+    struct rte_mempool_cache *opc, *mbc;
+    int caches_tried;
 };
 
 #define KAC_LONE_LIMIT 16     /* lone paused waits before running inline */
@@ -88,6 +91,26 @@ static void note_burst(unsigned n)
 
 /* ---- threads and queue pairs ---- */
 
+/*
+ * The mempools' rings are not preemption-safe: a thread preempted inside a
+ * multi-producer or multi-consumer ring operation makes every other thread
+ * doing the same operation spin until it runs again.  kaccel's callers are
+ * application threads, not pinned EAL lcores, and may outnumber the CPUs (12
+ * threads on 2 CPUs stalled for minutes): gets and puts go one thread at a
+ * time, behind a lock whose waiters sleep.
+ */
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void cache_release(struct rte_mempool_cache *c, struct rte_mempool *mp)
+{
+    if (c == NULL)
+        return;
+    pthread_mutex_lock(&pool_lock);
+    rte_mempool_cache_flush(c, mp);
+    rte_mempool_cache_free(c); /* under the lock too: see thread_caches() */
+    pthread_mutex_unlock(&pool_lock);
+}
+
 static void thread_release(void *p)
 {
     struct kac_dthread *t = p;
@@ -95,10 +118,14 @@ static void thread_release(void *p)
 
     if (t == NULL)
         return;
-    if (t->gen == kac_fork_gen())
+    if (t->gen == kac_fork_gen()) {
         for (i = 0; i < KAC_DPDK_MAX_DEVS; i++)
             if (t->qp[i] != NULL)
                 __atomic_sub_fetch(&t->qp[i]->users, 1, __ATOMIC_RELAXED);
+        /* what the thread cached goes back to the pools (a child's caches are its parent's) */
+        cache_release(t->opc, kac_dpdk.op_pool);
+        cache_release(t->mbc, kac_dpdk.mbuf_pool);
+    }
     free(t);
 }
 
@@ -157,17 +184,69 @@ static struct kac_dqp *thread_qp(struct kac_dthread *t, int d)
     return best;
 }
 
-/* ---- sessions ---- */
+/* ---- pools ---- */
 
 /*
- * The mempools' rings are not preemption-safe: a thread preempted inside a
- * multi-producer or multi-consumer ring operation makes every other thread
- * doing the same operation spin until it runs again.  kaccel's callers are
- * application threads, not pinned EAL lcores, and may outnumber the CPUs (12
- * threads on 2 CPUs stalled for minutes): gets and puts go one thread at a
- * time, behind a lock whose waiters sleep.
+ * Each thread keeps a small cache of ops and (on zero-copy devices) mbufs,
+ * DPDK's user-owned mempool caches: an EAL lcore has one per pool, an
+ * application thread has none, and without it every op cost two ring
+ * operations and two takes of pool_lock.  Gets and puts that the cache
+ * covers touch no ring and take no lock; refills and flushes (a burst's
+ * worth at a time) take pool_lock.  Mbufs of copying devices carry a
+ * KAC_DPDK_MAX_OP data room each and are not cached (the pools would have to
+ * grow by megabytes per thread).  The pools are sized for
+ * KAC_DPDK_CACHE_THREADS threads' caches (eal.c); beyond that, an exhausted
+ * pool sends work to software like a full queue.
  */
-static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static void thread_caches(struct kac_dthread *t)
+{
+    int copy = 0;
+    unsigned d;
+
+    t->caches_tried = 1;
+    for (d = 0; d < kac_dpdk.ndevs; d++)
+        copy |= !kac_dpdk.devs[d].zero_copy;
+    /*
+     * Made and freed under pool_lock: DPDK's heap hands a cache freed by an
+     * exiting thread to the next thread, and its own spinlocks order that
+     * for the CPU but not for ThreadSanitizer.
+     */
+    pthread_mutex_lock(&pool_lock);
+    t->opc = rte_mempool_cache_create(KAC_DPDK_CACHE, SOCKET_ID_ANY);
+    if (!copy)
+        t->mbc = rte_mempool_cache_create(2 * KAC_DPDK_CACHE, SOCKET_ID_ANY);
+    pthread_mutex_unlock(&pool_lock);
+    if (t->opc == NULL || (!copy && t->mbc == NULL))
+        KAC_DBG("dpdk: no mempool cache for this thread: every op takes the pool lock");
+}
+
+static int pool_get(struct rte_mempool *mp, struct rte_mempool_cache *c, void **objs, unsigned n)
+{
+    int r;
+
+    if (c != NULL && c->len >= n)
+        return rte_mempool_generic_get(mp, objs, n, c);
+    pthread_mutex_lock(&pool_lock);
+    r = rte_mempool_generic_get(mp, objs, n, c);
+    pthread_mutex_unlock(&pool_lock);
+    return r;
+}
+
+static void pool_put(struct rte_mempool *mp, struct rte_mempool_cache *c, void *const *objs,
+                     unsigned n)
+{
+    if (n == 0)
+        return;
+    if (c != NULL && c->len + n <= c->flushthresh) {
+        rte_mempool_generic_put(mp, objs, n, c);
+        return;
+    }
+    pthread_mutex_lock(&pool_lock);
+    rte_mempool_generic_put(mp, objs, n, c);
+    pthread_mutex_unlock(&pool_lock);
+}
+
+/* ---- sessions ---- */
 
 static struct kac_dpdk_sess *sess_create(const struct kac_alg *alg, int enc,
                                          const unsigned char *key, size_t keylen,
@@ -381,25 +460,29 @@ static void attach(struct rte_mbuf *m, void *p, size_t len, struct rte_mbuf_ext_
  */
 static void ops_release(struct rte_crypto_op **ops, unsigned n)
 {
-    unsigned i;
+    struct kac_dthread *t = tls_t != NULL && tls_t->gen == kac_fork_gen() ? tls_t : NULL;
+    struct rte_mbuf *mb[64]; /* small: this runs on ASYNC jobs' 32 KiB stacks */
+    unsigned i, nm = 0;
 
     for (i = 0; i < n; i++) {
-        struct rte_mbuf *m = ops[i]->sym->m_src;
+        struct rte_mbuf *m = ops[i]->sym->m_src, *md = ops[i]->sym->m_dst;
 
+        if (nm + 2 > sizeof(mb) / sizeof(mb[0])) {
+            pool_put(kac_dpdk.mbuf_pool, t != NULL ? t->mbc : NULL, (void *const *)mb, nm);
+            nm = 0;
+        }
         if (m != NULL && !RTE_MBUF_HAS_EXTBUF(m) && m->data_len > 0)
             OPENSSL_cleanse(rte_pktmbuf_mtod(m, void *), m->data_len);
         OPENSSL_cleanse(KAC_DPDK_PRIV(ops[i])->digest, sizeof(KAC_DPDK_PRIV(ops[i])->digest));
-    }
-    pthread_mutex_lock(&pool_lock);
-    for (i = 0; i < n; i++) {
-        if (ops[i]->sym->m_src != NULL)
-            rte_pktmbuf_free(ops[i]->sym->m_src);
-        if (ops[i]->sym->m_dst != NULL)
-            rte_pktmbuf_free(ops[i]->sym->m_dst);
+        /* detached from the caller's buffers; what is left goes back to the pool */
+        if (m != NULL && (m = rte_pktmbuf_prefree_seg(m)) != NULL)
+            mb[nm++] = m;
+        if (md != NULL && (md = rte_pktmbuf_prefree_seg(md)) != NULL)
+            mb[nm++] = md;
         ops[i]->sym->m_src = ops[i]->sym->m_dst = NULL;
-        rte_crypto_op_free(ops[i]);
     }
-    pthread_mutex_unlock(&pool_lock);
+    pool_put(kac_dpdk.mbuf_pool, t != NULL ? t->mbc : NULL, (void *const *)mb, nm);
+    pool_put(kac_dpdk.op_pool, t != NULL ? t->opc : NULL, (void *const *)ops, n);
 }
 
 /*
@@ -415,23 +498,28 @@ static struct rte_crypto_op *op_new(struct kac_dpdk_sess *s, struct kac_dreq *re
     struct kac_dpriv *p;
     struct rte_mbuf *m, *md = NULL;
 
+    struct kac_dthread *t = thread_state();
+    void *mb[2];
+
     if (kac_fault(KAC_FAULT_DPDK_OP_ALLOC) != 0)
         return NULL;
-    pthread_mutex_lock(&pool_lock);
-    op = rte_crypto_op_alloc(kac_dpdk.op_pool, RTE_CRYPTO_OP_TYPE_SYMMETRIC);
-    m = op != NULL ? rte_pktmbuf_alloc(kac_dpdk.mbuf_pool) : NULL;
-    if (m != NULL && oop)
-        md = rte_pktmbuf_alloc(kac_dpdk.mbuf_pool);
-    pthread_mutex_unlock(&pool_lock);
-    if (op != NULL) {
-        op->sym->m_src = m;
-        op->sym->m_dst = md;
-    }
-    if (m == NULL || (oop && md == NULL)) {
-        if (op != NULL)
-            ops_release(&op, 1);
+    if (t != NULL && !t->caches_tried)
+        thread_caches(t);
+    if (pool_get(kac_dpdk.op_pool, t != NULL ? t->opc : NULL, (void **)&op, 1) != 0)
+        return NULL;
+    if (pool_get(kac_dpdk.mbuf_pool, t != NULL ? t->mbc : NULL, mb, oop ? 2 : 1) != 0) {
+        pool_put(kac_dpdk.op_pool, t != NULL ? t->opc : NULL, (void *const *)&op, 1);
         return NULL;
     }
+    __rte_crypto_op_reset(op, RTE_CRYPTO_OP_TYPE_SYMMETRIC);
+    m = mb[0];
+    rte_pktmbuf_reset(m);
+    if (oop) {
+        md = mb[1];
+        rte_pktmbuf_reset(md);
+    }
+    op->sym->m_src = m;
+    op->sym->m_dst = md;
     p = KAC_DPDK_PRIV(op);
     p->req = req;
     p->out = NULL;
