@@ -1,7 +1,9 @@
 /*
  * raw_dpdk: the limit for one cipher or digest on one DPDK cryptodev queue pair - no
  * OpenSSL provider, no kaccel: sessions and bursts straight on the device,
- * zero-copy mbufs over plain buffers (as kaccel does for software PMDs).
+ * zero-copy mbufs over DPDK-allocated (rte_malloc) buffers, so that the buffers have
+ * a real IO address and a PCI device (e.g. crypto_virtio with IOVA as PA) can
+ * DMA to them.
  *
  *   raw_dpdk [-a ALG] [-b BYTES] [-s SECONDS] [-n BURST] [-e "EAL ARGS"]
  *       ALG: aes-128-cbc (default), aes-256-cbc, aes-128-ctr, aes-128-ecb,
@@ -25,6 +27,7 @@
 #include <rte_cryptodev.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 
 #include "clock.h"
@@ -62,9 +65,11 @@ int main(int argc, char **argv)
     const EVP_CIPHER *ref = NULL;
     const EVP_MD *mdref = NULL;
     enum rte_crypto_auth_algorithm aalgo = RTE_CRYPTO_AUTH_NULL;
-    static unsigned char digest[MAX_BURST][64];
+    unsigned char *digest[MAX_BURST];
     unsigned keylen = 16;
     static unsigned char key[32], iv[16], *in[MAX_BURST], *out[MAX_BURST];
+    size_t align = 64;
+    unsigned spins;
     struct rte_mempool *opool, *spool, *mpool;
     struct rte_crypto_op *ops[MAX_BURST], *deq[MAX_BURST];
     struct rte_mbuf_ext_shared_info sh[MAX_BURST][2];
@@ -148,9 +153,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "raw_dpdk: session: %s\n", rte_strerror(rte_errno));
         return 1;
     }
+    /* aligned to the power of two at or above BYTES: no buffer crosses a page */
+    while (align < bytes)
+        align <<= 1;
     for (i = 0; i < burst; i++) {
-        in[i] = malloc(bytes);
-        out[i] = malloc(bytes);
+        in[i] = rte_malloc(NULL, bytes, align);
+        out[i] = rte_malloc(NULL, bytes, align);
+        digest[i] = rte_malloc(NULL, 64, 64);
+        if (in[i] == NULL || out[i] == NULL || digest[i] == NULL) {
+            fprintf(stderr, "raw_dpdk: out of DPDK memory\n");
+            return 1;
+        }
         memset(in[i], (int)i, bytes);
     }
     t0 = now();
@@ -168,9 +181,9 @@ int main(int argc, char **argv)
                 sh[i][k].fcb_opaque = NULL;
                 rte_mbuf_ext_refcnt_set(&sh[i][k], 1);
             }
-            rte_pktmbuf_attach_extbuf(ms, in[i], (rte_iova_t)(uintptr_t)in[i], (uint16_t)bytes,
+            rte_pktmbuf_attach_extbuf(ms, in[i], rte_malloc_virt2iova(in[i]), (uint16_t)bytes,
                                       &sh[i][0]);
-            rte_pktmbuf_attach_extbuf(md, out[i], (rte_iova_t)(uintptr_t)out[i],
+            rte_pktmbuf_attach_extbuf(md, out[i], rte_malloc_virt2iova(out[i]),
                                       (uint16_t)bytes, &sh[i][1]);
             ms->data_off = md->data_off = 0;
             ms->data_len = md->data_len = (uint16_t)bytes;
@@ -181,7 +194,7 @@ int main(int argc, char **argv)
                 ops[i]->sym->auth.data.offset = 0;
                 ops[i]->sym->auth.data.length = (uint32_t)bytes;
                 ops[i]->sym->auth.digest.data = digest[i];
-                ops[i]->sym->auth.digest.phys_addr = (rte_iova_t)(uintptr_t)digest[i];
+                ops[i]->sym->auth.digest.phys_addr = rte_malloc_virt2iova(digest[i]);
             } else {
                 ops[i]->sym->m_dst = md;
                 ops[i]->sym->cipher.data.offset = 0;
@@ -190,10 +203,22 @@ int main(int argc, char **argv)
             }
             rte_crypto_op_attach_sym_session(ops[i], sess);
         }
-        while (n < burst)
-            n += rte_cryptodev_enqueue_burst(dev, 0, ops + n, (uint16_t)(burst - n));
-        while (got < burst) {
+        for (spins = 0; n < burst; spins++) {
+            unsigned e = rte_cryptodev_enqueue_burst(dev, 0, ops + n, (uint16_t)(burst - n));
+
+            if (e == 0 && spins > 100) {
+                fprintf(stderr, "raw_dpdk: the device takes no operation\n");
+                return 1;
+            }
+            n += e;
+        }
+        for (spins = 0; got < burst; spins++) {
             unsigned d = rte_cryptodev_dequeue_burst(dev, 0, deq, (uint16_t)(burst - got));
+
+            if (d == 0 && spins > 100000000) {
+                fprintf(stderr, "raw_dpdk: the device completes no operation\n");
+                return 1;
+            }
 
             for (k = 0; k < d; k++) {
                 if (deq[k]->status != RTE_CRYPTO_OP_STATUS_SUCCESS) {

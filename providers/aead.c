@@ -512,7 +512,7 @@ static int kernel_op(struct kac_actx *c, const unsigned char *kiv, size_t kivlen
 static int dpdk_params(const struct kac_actx *c, size_t noncelen, size_t taglen, size_t aadlen,
                        size_t len)
 {
-    if (len == 0 || len > KAC_DPDK_MAX_OP || aadlen > KAC_DPDK_AEAD_AAD || taglen == 0
+    if (len == 0 || len > kac_dpdk_max_op(c->alg->id) || aadlen > KAC_DPDK_AEAD_AAD || taglen == 0
         || taglen > KAC_TAG_MAX)
         return 0;
     switch (c->alg->mode) {

@@ -424,7 +424,7 @@ static int run(struct kac_cctx *c, unsigned char *out, const unsigned char *in, 
         backend = kac_route_pick(&c->prov->router, id, len, &why);
         /* One XTS data unit cannot be split: it must fit one op of the backend. */
         if (c->alg->mode == KAC_MODE_XTS
-            && len > (backend == KAC_BACKEND_DPDK ? KAC_DPDK_MAX_OP : KAC_AFALG_MAX_CHUNK)) {
+            && len > (backend == KAC_BACKEND_DPDK ? kac_dpdk_max_op(id) : KAC_AFALG_MAX_CHUNK)) {
             why = KAC_WHY_PARAMS;
             backend = KAC_ROUTE_SOFTWARE;
         }

@@ -291,7 +291,7 @@ static int route(struct kac_hstream *hs, size_t len, const unsigned char *key, s
 
     if (b != KAC_BACKEND_DPDK)
         return b;
-    if (len > KAC_DPDK_MAX_OP) {
+    if (len > kac_dpdk_max_op(hs->alg->id)) {
         if (r->info[KAC_BACKEND_AFALG][hs->alg->id].usable)
             return KAC_BACKEND_AFALG;
         *why = KAC_WHY_PARAMS;
@@ -348,7 +348,7 @@ int kac_hs_update(struct kac_hstream *hs, const unsigned char *in, size_t inl,
                 return 1;
             }
         } else if (b == KAC_BACKEND_DPDK || why == KAC_WHY_SMALL) {
-            size_t limit = b == KAC_BACKEND_DPDK ? KAC_DPDK_MAX_OP
+            size_t limit = b == KAC_BACKEND_DPDK ? kac_dpdk_max_op(hs->alg->id)
                                                  : kac_route_min_offload(&hs->prov->router, hs->alg->id);
 
             if (!buf_append(hs, in, inl, limit)) {

@@ -207,10 +207,15 @@ const char *const *kactest_dpdk_lines(const char *const *extra)
     if (dir == NULL || *dir == '\0')
         dir = "/usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0";
     snprintf(path, sizeof(path), "%s/%s", dir, pmd);
-    if (access(path, R_OK) != 0)
+    if (getenv("KACTEST_DPDK_EAL") != NULL && *getenv("KACTEST_DPDK_EAL") != '\0')
+        /* a device the caller set up (e.g. a PCI function): its EAL arguments as given */
+        snprintf(eal, sizeof(eal), "kaccel-dpdk-eal = %s", getenv("KACTEST_DPDK_EAL"));
+    else if (access(path, R_OK) != 0)
         return NULL;
-    snprintf(eal, sizeof(eal),
-             "kaccel-dpdk-eal = --no-huge --no-pci --no-shconf -m 256 -d %s --vdev=%s", path, d);
+    else
+        snprintf(eal, sizeof(eal),
+                 "kaccel-dpdk-eal = --no-huge --no-pci --no-shconf -m 256 -d %s --vdev=%s", path,
+                 d);
     snprintf(dev, sizeof(dev), "kaccel-dpdk-devices = %s", d);
     lines[n++] = "kaccel-backends = dpdk";
     lines[n++] = eal;

@@ -79,6 +79,14 @@ int kac_dpdk_settled(void);
 /* The device name serving alg, or NULL. */
 const char *kac_dpdk_device_for(enum kac_alg_id alg);
 
+/*
+ * The most data bytes one op of alg's device carries: KAC_DPDK_MAX_OP, or
+ * less for a device whose PMD refuses more (crypto_virtio: 2 KiB).  Messages
+ * that must go as one op (digests, MACs, AEAD, an XTS data unit) and are
+ * longer go elsewhere.
+ */
+size_t kac_dpdk_max_op(enum kac_alg_id alg);
+
 struct kac_dpdk_sess;
 
 /*

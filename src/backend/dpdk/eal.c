@@ -24,6 +24,8 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include <rte_bus.h>
+#include <rte_dev.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_log.h>
@@ -597,8 +599,19 @@ static int setup_devices(void)
         snprintf(d->name, sizeof(d->name), "%s", name);
         snprintf(d->driver, sizeof(d->driver), "%s", info.driver_name ? info.driver_name : "?");
         d->features = info.feature_flags;
-        /* Hardware reads memory by IOVA: the data goes through mbufs of DPDK memory. */
-        d->zero_copy = !(info.feature_flags & RTE_CRYPTODEV_FF_HW_ACCELERATED);
+        /*
+         * Hardware reads memory by IOVA: the data goes through mbufs of DPDK
+         * memory.  So does any device on a bus other than vdev (crypto_virtio
+         * does not call itself hardware-accelerated, but it is a PCI device).
+         */
+        d->zero_copy = !(info.feature_flags & RTE_CRYPTODEV_FF_HW_ACCELERATED)
+                       && info.device != NULL
+                       && strcmp(rte_bus_name(rte_dev_bus(info.device)), "vdev") == 0;
+        /*
+         * DPDK 22.11's crypto_virtio refuses (-EFAULT) an op of more than 2176
+         * data bytes, and keeps a descriptor of its queue for each one refused.
+         */
+        d->max_op = strcmp(d->driver, "crypto_virtio") == 0 ? 2048 : KAC_DPDK_MAX_OP;
         d->oop = (info.feature_flags & RTE_CRYPTODEV_FF_OOP_LB_IN_LB_OUT) != 0;
         d->nqps = kac_dpdk.want_qps < info.max_nb_queue_pairs ? kac_dpdk.want_qps
                                                                : info.max_nb_queue_pairs;
@@ -915,6 +928,13 @@ const char *kac_dpdk_device_for(enum kac_alg_id alg)
         || __atomic_load_n(&kac_dpdk.devs[kac_dpdk.alg_dev[alg]].stuck, __ATOMIC_ACQUIRE))
         return NULL;
     return kac_dpdk.devs[kac_dpdk.alg_dev[alg]].name;
+}
+
+size_t kac_dpdk_max_op(enum kac_alg_id alg)
+{
+    if (kac_dpdk.state != KAC_DPDK_UP || kac_dpdk.alg_dev[alg] < 0)
+        return KAC_DPDK_MAX_OP;
+    return kac_dpdk.devs[kac_dpdk.alg_dev[alg]].max_op;
 }
 
 /* The backend's probe: no EAL at load; algorithms DPDK can express are routable. */

@@ -49,6 +49,7 @@ struct kac_ddev {
     uint64_t features;
     int zero_copy;         /* software PMD: mbufs point at the caller's buffers */
     int oop;               /* out-of-place with linear buffers */
+    size_t max_op;         /* most data bytes in one op (KAC_DPDK_MAX_OP or less) */
     unsigned nqps;
     unsigned max_sessions; /* 0: no limit */
     int stuck;             /* gave up on it: an op did not complete in time (atomic) */

@@ -37,6 +37,11 @@ const char *kac_dpdk_device_for(enum kac_alg_id alg)
     return NULL;
 }
 
+size_t kac_dpdk_max_op(enum kac_alg_id alg)
+{
+    return KAC_DPDK_MAX_OP;
+}
+
 struct kac_dpdk_sess *kac_dpdk_sess_new(const struct kac_alg *alg, int enc,
                                         const unsigned char *key, size_t keylen,
                                         unsigned ivlen, unsigned taglen, unsigned aadlen,

@@ -945,11 +945,11 @@ int kac_dpdk_cipher(struct kac_dpdk_sess *s, const unsigned char *iv,
     struct kac_dreq req;
     unsigned char civ[16];
     enum kac_mode mode = s->alg->mode;
-    size_t done = 0, built;
+    size_t done = 0, built, max_op = kac_dpdk.devs[s->dev].max_op;
     int r = 0;
 
     *donep = 0;
-    if (len == 0 || len % 16 != 0 || (mode == KAC_MODE_XTS && len > KAC_DPDK_MAX_OP)
+    if (len == 0 || len % 16 != 0 || (mode == KAC_MODE_XTS && len > max_op)
         || (in < out + len && out < in + len))
         return -EINVAL;
     if (mode != KAC_MODE_ECB)
@@ -959,7 +959,7 @@ int kac_dpdk_cipher(struct kac_dpdk_sess *s, const unsigned char *iv,
         unsigned max = mode == KAC_MODE_CBC && s->enc ? 1 : kac_dpdk.burst, n = 0;
 
         for (built = done; n < max && built < len; n++) {
-            size_t c = len - built > KAC_DPDK_MAX_OP ? KAC_DPDK_MAX_OP : len - built;
+            size_t c = len - built > max_op ? max_op : len - built;
             struct rte_crypto_op *op;
 
             if (mode == KAC_MODE_CTR) {
@@ -1015,8 +1015,8 @@ int kac_dpdk_aead(struct kac_dpdk_sess *s, const unsigned char *iv,
     size_t aoff = s->alg->mode == KAC_MODE_CCM ? 18 : 0;
     int r;
 
-    if (len == 0 || len > KAC_DPDK_MAX_OP || aadlen != s->aadlen || aadlen > KAC_DPDK_MAX_AAD
-        || (in < out + len && out < in + len))
+    if (len == 0 || len > kac_dpdk.devs[s->dev].max_op || aadlen != s->aadlen
+        || aadlen > KAC_DPDK_MAX_AAD || (in < out + len && out < in + len))
         return -EINVAL;
     op = op_new(s, &req, in, out, len);
     if (op == NULL)
@@ -1053,7 +1053,7 @@ int kac_dpdk_hash(struct kac_dpdk_sess *s, const unsigned char *in, size_t len,
     struct kac_dpriv *p;
     struct kac_dreq req;
 
-    if (len == 0 || len > KAC_DPDK_MAX_OP)
+    if (len == 0 || len > kac_dpdk.devs[s->dev].max_op)
         return -EINVAL;
     op = op_new(s, &req, in, NULL, len);
     if (op == NULL)
