@@ -635,9 +635,12 @@ static int setup_devices(void)
     /* Mempools shared by every device. */
     {
         unsigned depth = pow2_at_least(kac_dpdk.depth);
-        /* in flight, staged, and what threads' caches hold (ops.c: at most 1.5 x the size) */
+        /* ops in flight or staged, and what threads' caches hold (at most 1.5 x their size) */
+        unsigned busy = total_qps * depth * 2 + 256;
         unsigned cached = KAC_DPDK_CACHE_THREADS * (KAC_DPDK_CACHE * 3 / 2);
-        unsigned nops = total_qps * depth * 2 + 256 + cached;
+        unsigned nops = busy + cached;
+        /* two mbufs per busy op at most; mbufs are cached (twice as many) only without copying */
+        unsigned nmbufs = 2 * busy + (any_copy ? 0 : 2 * cached);
         unsigned nsess = 4096;
 
         if (!bring_up_fault(KAC_FAULT_DPDK_MEMPOOL))
@@ -650,7 +653,7 @@ static int setup_devices(void)
                                                                        SOCKET_ID_ANY);
         if (kac_dpdk.sess_pool != NULL && !bring_up_fault(KAC_FAULT_DPDK_MEMPOOL))
             kac_dpdk.mbuf_pool = rte_pktmbuf_pool_create(
-                "kac_mbufs", any_copy ? (nops - cached) * 2 : nops * 2 + 2 * cached, 0, 0,
+                "kac_mbufs", nmbufs, 0, 0,
                 any_copy ? (uint16_t)(KAC_DPDK_MAX_OP + RTE_PKTMBUF_HEADROOM) : 0, SOCKET_ID_ANY);
         if (kac_dpdk.op_pool == NULL || kac_dpdk.sess_pool == NULL || kac_dpdk.mbuf_pool == NULL) {
             snprintf(kac_dpdk.why, sizeof(kac_dpdk.why), "mempool creation failed: %s",

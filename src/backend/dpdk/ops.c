@@ -51,9 +51,8 @@ struct kac_dthread {
     unsigned inflight;     /* this thread's ops not yet completed */
     unsigned lone;         /* consecutive paused waits that found no other op */
     unsigned inline_left;  /* waits to run without pausing (no company seen) */
-    /* this thread's caches of the op and mbuf pools (see pool_get); NULL: none */
+    /* this thread's caches of the op and mbuf pools (see thread_caches); NULL: none */
     struct rte_mempool_cache *opc, *mbc;
-    int caches_tried;
 };
 
 #define KAC_LONE_LIMIT 16     /* lone paused waits before running inline */
@@ -134,6 +133,9 @@ static void thr_key_init(void)
     pthread_key_create(&thr_key, thread_release);
 }
 
+static void thread_caches(struct kac_dthread *t);
+
+/* This thread's state, made on first use (the EAL is up: a session exists). */
 static struct kac_dthread *thread_state(void)
 {
     struct kac_dthread *t = tls_t;
@@ -150,6 +152,7 @@ static struct kac_dthread *thread_state(void)
     if (t == NULL)
         return NULL;
     t->gen = kac_fork_gen();
+    thread_caches(t);
     tls_t = t;
     pthread_setspecific(thr_key, t);
     return t;
@@ -203,7 +206,6 @@ static void thread_caches(struct kac_dthread *t)
     int copy = 0;
     unsigned d;
 
-    t->caches_tried = 1;
     for (d = 0; d < kac_dpdk.ndevs; d++)
         copy |= !kac_dpdk.devs[d].zero_copy;
     /*
@@ -460,7 +462,8 @@ static void attach(struct rte_mbuf *m, void *p, size_t len, struct rte_mbuf_ext_
  */
 static void ops_release(struct rte_crypto_op **ops, unsigned n)
 {
-    struct kac_dthread *t = tls_t != NULL && tls_t->gen == kac_fork_gen() ? tls_t : NULL;
+    struct kac_dthread *t = thread_state();
+    struct rte_mempool_cache *opc = t != NULL ? t->opc : NULL, *mbc = t != NULL ? t->mbc : NULL;
     struct rte_mbuf *mb[64]; /* small: this runs on ASYNC jobs' 32 KiB stacks */
     unsigned i, nm = 0;
 
@@ -468,7 +471,7 @@ static void ops_release(struct rte_crypto_op **ops, unsigned n)
         struct rte_mbuf *m = ops[i]->sym->m_src, *md = ops[i]->sym->m_dst;
 
         if (nm + 2 > sizeof(mb) / sizeof(mb[0])) {
-            pool_put(kac_dpdk.mbuf_pool, t != NULL ? t->mbc : NULL, (void *const *)mb, nm);
+            pool_put(kac_dpdk.mbuf_pool, mbc, (void *const *)mb, nm);
             nm = 0;
         }
         if (m != NULL && !RTE_MBUF_HAS_EXTBUF(m) && m->data_len > 0)
@@ -481,15 +484,16 @@ static void ops_release(struct rte_crypto_op **ops, unsigned n)
             mb[nm++] = md;
         ops[i]->sym->m_src = ops[i]->sym->m_dst = NULL;
     }
-    pool_put(kac_dpdk.mbuf_pool, t != NULL ? t->mbc : NULL, (void *const *)mb, nm);
-    pool_put(kac_dpdk.op_pool, t != NULL ? t->opc : NULL, (void *const *)ops, n);
+    pool_put(kac_dpdk.mbuf_pool, mbc, (void *const *)mb, nm);
+    pool_put(kac_dpdk.op_pool, opc, (void *const *)ops, n);
 }
 
 /*
  * An op over len bytes from in to out (equal: in place), with the data
  * placed for the device.  NULL when the pools are exhausted.
  */
-static struct rte_crypto_op *op_new(struct kac_dpdk_sess *s, struct kac_dreq *req,
+static struct rte_crypto_op *op_new(struct kac_dthread *t, struct kac_dpdk_sess *s,
+                                    struct kac_dreq *req,
                                     const unsigned char *in, unsigned char *out, size_t len)
 {
     const struct kac_ddev *dev = &kac_dpdk.devs[s->dev];
@@ -498,17 +502,15 @@ static struct rte_crypto_op *op_new(struct kac_dpdk_sess *s, struct kac_dreq *re
     struct kac_dpriv *p;
     struct rte_mbuf *m, *md = NULL;
 
-    struct kac_dthread *t = thread_state();
+    struct rte_mempool_cache *opc = t != NULL ? t->opc : NULL, *mbc = t != NULL ? t->mbc : NULL;
     void *mb[2];
 
     if (kac_fault(KAC_FAULT_DPDK_OP_ALLOC) != 0)
         return NULL;
-    if (t != NULL && !t->caches_tried)
-        thread_caches(t);
-    if (pool_get(kac_dpdk.op_pool, t != NULL ? t->opc : NULL, (void **)&op, 1) != 0)
+    if (pool_get(kac_dpdk.op_pool, opc, (void **)&op, 1) != 0)
         return NULL;
-    if (pool_get(kac_dpdk.mbuf_pool, t != NULL ? t->mbc : NULL, mb, oop ? 2 : 1) != 0) {
-        pool_put(kac_dpdk.op_pool, t != NULL ? t->opc : NULL, (void *const *)&op, 1);
+    if (pool_get(kac_dpdk.mbuf_pool, mbc, mb, oop ? 2 : 1) != 0) {
+        pool_put(kac_dpdk.op_pool, opc, (void *const *)&op, 1);
         return NULL;
     }
     __rte_crypto_op_reset(op, RTE_CRYPTO_OP_TYPE_SYMMETRIC);
@@ -819,10 +821,9 @@ static int give_back_full(struct rte_crypto_op **ops, unsigned n)
  * waits is given up: the request returns -ETIMEDOUT (its caller redoes it in
  * software), and every request on that device after it does the same at once.
  */
-static int run(struct kac_dpdk_sess *s, struct rte_crypto_op **ops, unsigned n,
-               struct kac_dreq *req)
+static int run(struct kac_dthread *t, struct kac_dpdk_sess *s, struct rte_crypto_op **ops,
+               unsigned n, struct kac_dreq *req)
 {
-    struct kac_dthread *t = thread_state();
     struct kac_dqp *qp;
     ASYNC_JOB *job;
     struct kac_ddev *dev = &kac_dpdk.devs[s->dev];
@@ -943,6 +944,7 @@ int kac_dpdk_cipher(struct kac_dpdk_sess *s, const unsigned char *iv,
 {
     struct rte_crypto_op *ops[KAC_DPDK_MAX_BURST];
     struct kac_dreq req;
+    struct kac_dthread *t = thread_state();
     unsigned char civ[16];
     enum kac_mode mode = s->alg->mode;
     size_t done = 0, built, max_op = kac_dpdk.devs[s->dev].max_op;
@@ -975,7 +977,7 @@ int kac_dpdk_cipher(struct kac_dpdk_sess *s, const unsigned char *iv,
                 if (c / 16 > left)
                     c = (size_t)left * 16;
             }
-            op = op_new(s, &req, in + built, out + built, c);
+            op = op_new(t, s, &req, in + built, out + built, c);
             if (op == NULL) {
                 r = give_back_full(ops, n);
                 goto out;
@@ -991,7 +993,7 @@ int kac_dpdk_cipher(struct kac_dpdk_sess *s, const unsigned char *iv,
             ops[n] = op;
             built += c;
         }
-        r = run(s, ops, n, &req);
+        r = run(t, s, ops, n, &req);
         if (r != 0)
             break;
         done = built;
@@ -1012,13 +1014,14 @@ int kac_dpdk_aead(struct kac_dpdk_sess *s, const unsigned char *iv,
     struct rte_crypto_op *op;
     struct kac_dpriv *p;
     struct kac_dreq req;
+    struct kac_dthread *t = thread_state();
     size_t aoff = s->alg->mode == KAC_MODE_CCM ? 18 : 0;
     int r;
 
     if (len == 0 || len > kac_dpdk.devs[s->dev].max_op || aadlen != s->aadlen
         || aadlen > KAC_DPDK_MAX_AAD || (in < out + len && out < in + len))
         return -EINVAL;
-    op = op_new(s, &req, in, out, len);
+    op = op_new(t, s, &req, in, out, len);
     if (op == NULL)
         return give_back_full(&op, 0);
     p = KAC_DPDK_PRIV(op);
@@ -1040,7 +1043,7 @@ int kac_dpdk_aead(struct kac_dpdk_sess *s, const unsigned char *iv,
     } else {
         memcpy(p->digest, tag, s->taglen);
     }
-    r = run(s, &op, 1, &req);
+    r = run(t, s, &op, 1, &req);
     if (r == -EBADMSG || (r < 0 && !s->enc))
         OPENSSL_cleanse(out, len); /* no plaintext from a failed tag */
     return r;
@@ -1052,10 +1055,11 @@ int kac_dpdk_hash(struct kac_dpdk_sess *s, const unsigned char *in, size_t len,
     struct rte_crypto_op *op;
     struct kac_dpriv *p;
     struct kac_dreq req;
+    struct kac_dthread *t = thread_state();
 
     if (len == 0 || len > kac_dpdk.devs[s->dev].max_op)
         return -EINVAL;
-    op = op_new(s, &req, in, NULL, len);
+    op = op_new(t, s, &req, in, NULL, len);
     if (op == NULL)
         return give_back_full(&op, 0);
     p = KAC_DPDK_PRIV(op);
@@ -1067,5 +1071,5 @@ int kac_dpdk_hash(struct kac_dpdk_sess *s, const unsigned char *in, size_t len,
     op->sym->auth.digest.data = p->digest;
     op->sym->auth.digest.phys_addr =
         rte_crypto_op_ctophys_offset(op, KAC_DPDK_IV_OFFSET + offsetof(struct kac_dpriv, digest));
-    return run(s, &op, 1, &req);
+    return run(t, s, &op, 1, &req);
 }
