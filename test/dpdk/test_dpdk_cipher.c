@@ -1367,31 +1367,40 @@ static size_t count_in_log(const char *what)
     return n;
 }
 
+/* n threads of fn, numbered from first, joined; fails on the first that failed. */
+static void run_threads(struct kactest *t, struct thr *th, int n, int first,
+                        pthread_barrier_t *bar, void *(*fn)(void *))
+{
+    pthread_t tid[NTHREADS];
+    int i;
+
+    assert_true(n <= NTHREADS);
+    for (i = 0; i < n; i++) {
+        memset(&th[i], 0, sizeof(th[i]));
+        th[i].t = t;
+        th[i].bar = bar;
+        th[i].idx = first + i;
+        assert_int_equal(pthread_create(&tid[i], NULL, fn, &th[i]), 0);
+    }
+    for (i = 0; i < n; i++)
+        assert_int_equal(pthread_join(tid[i], NULL), 0);
+    for (i = 0; i < n; i++)
+        if (th[i].failed)
+            fail_msg("thread %d: %s", th[i].idx, th[i].why);
+}
+
 static void case_threads(void **state)
 {
     struct kactest t;
     struct snap a, b;
-    pthread_t tid[NTHREADS];
     struct thr th[NTHREADS];
     pthread_barrier_t bar;
-    int i;
 
     open_dpdk(&t, "0", NULL);
     take(&t, &a);
     assert_int_equal(pthread_barrier_init(&bar, NULL, NTHREADS), 0);
-    for (i = 0; i < NTHREADS; i++) {
-        memset(&th[i], 0, sizeof(th[i]));
-        th[i].t = &t;
-        th[i].bar = &bar;
-        th[i].idx = i;
-        assert_int_equal(pthread_create(&tid[i], NULL, thread_main, &th[i]), 0);
-    }
-    for (i = 0; i < NTHREADS; i++)
-        assert_int_equal(pthread_join(tid[i], NULL), 0);
+    run_threads(&t, th, NTHREADS, 0, &bar, thread_main);
     pthread_barrier_destroy(&bar);
-    for (i = 0; i < NTHREADS; i++)
-        if (th[i].failed)
-            fail_msg("thread %d: %s", i, th[i].why);
     take(&t, &b);
     printf("# threads: %d threads (%s); queue pairs shared %zu times (log); dpdk qp_shared "
            "%llu\n",
@@ -1432,12 +1441,11 @@ static void case_churn(void **state)
 {
     struct kactest t;
     struct snap a, b;
-    pthread_t tid[CHURN_WAVE];
     struct thr th[CHURN_WAVE];
     uint64_t rng = seed ^ 0x77;
     char why[400];
     size_t c;
-    int i, w;
+    int w;
 
     open_dpdk(&t, "0", NULL);
     for (c = 0; c < NC && strcmp(ciphers[c], "AES-128-CTR") != 0; c++)
@@ -1446,19 +1454,8 @@ static void case_churn(void **state)
     if (!offered[c])
         skip();
     take(&t, &a);
-    for (w = 0; w < CHURN / CHURN_WAVE; w++) {
-        for (i = 0; i < CHURN_WAVE; i++) {
-            memset(&th[i], 0, sizeof(th[i]));
-            th[i].t = &t;
-            th[i].idx = w * CHURN_WAVE + i;
-            assert_int_equal(pthread_create(&tid[i], NULL, churn_main, &th[i]), 0);
-        }
-        for (i = 0; i < CHURN_WAVE; i++) {
-            assert_int_equal(pthread_join(tid[i], NULL), 0);
-            if (th[i].failed)
-                fail_msg("thread %d: %s", th[i].idx, th[i].why);
-        }
-    }
+    for (w = 0; w < CHURN / CHURN_WAVE; w++)
+        run_threads(&t, th, CHURN_WAVE, w * CHURN_WAVE, NULL, churn_main);
     if (op_compare(t.ctx, t.ref, "AES-128-CTR", 1, MiB, 0, 0, 0, &rng, why, sizeof(why)) != 0)
         fail_msg("after the threads: %s", why);
     take(&t, &b);
