@@ -572,7 +572,6 @@ static int setup_devices(void)
     unsigned n = rte_cryptodev_count(), i, total_qps = 0, a;
     uint8_t id;
     unsigned sess_size = 0;
-    int any_copy = 0;
 
     if (n == 0) {
         snprintf(kac_dpdk.why, sizeof(kac_dpdk.why), "no cryptodev (no --vdev or device)");
@@ -620,7 +619,7 @@ static int setup_devices(void)
         d->max_sessions = info.sym.max_nb_sessions;
         if (d->nqps == 0)
             continue;
-        any_copy |= !d->zero_copy;
+        kac_dpdk.any_copy |= !d->zero_copy;
         total_qps += d->nqps;
         if (rte_cryptodev_sym_get_private_session_size(id) > sess_size)
             sess_size = rte_cryptodev_sym_get_private_session_size(id);
@@ -640,7 +639,7 @@ static int setup_devices(void)
         unsigned cached = KAC_DPDK_CACHE_THREADS * (KAC_DPDK_CACHE * 3 / 2);
         unsigned nops = busy + cached;
         /* two mbufs per busy op at most; mbufs are cached (twice as many) only without copying */
-        unsigned nmbufs = 2 * busy + (any_copy ? 0 : 2 * cached);
+        unsigned nmbufs = 2 * busy + (kac_dpdk.any_copy ? 0 : 2 * cached);
         unsigned nsess = 4096;
 
         if (!bring_up_fault(KAC_FAULT_DPDK_MEMPOOL))
@@ -654,7 +653,8 @@ static int setup_devices(void)
         if (kac_dpdk.sess_pool != NULL && !bring_up_fault(KAC_FAULT_DPDK_MEMPOOL))
             kac_dpdk.mbuf_pool = rte_pktmbuf_pool_create(
                 "kac_mbufs", nmbufs, 0, 0,
-                any_copy ? (uint16_t)(KAC_DPDK_MAX_OP + RTE_PKTMBUF_HEADROOM) : 0, SOCKET_ID_ANY);
+                kac_dpdk.any_copy ? (uint16_t)(KAC_DPDK_MAX_OP + RTE_PKTMBUF_HEADROOM) : 0,
+                SOCKET_ID_ANY);
         if (kac_dpdk.op_pool == NULL || kac_dpdk.sess_pool == NULL || kac_dpdk.mbuf_pool == NULL) {
             snprintf(kac_dpdk.why, sizeof(kac_dpdk.why), "mempool creation failed: %s",
                      rte_strerror(rte_errno));

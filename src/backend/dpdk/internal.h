@@ -79,6 +79,7 @@ struct kac_dpdk_global {
     unsigned ndevs;
     int alg_dev[KAC_ALG_COUNT];       /* index in devs[], -1: none */
     struct rte_mempool *op_pool, *sess_pool, *mbuf_pool;
+    int any_copy;                     /* a device copies: mbufs carry data rooms, not cached */
     int iova_va;                      /* IOVA is the virtual address (read once at bring-up) */
 };
 

@@ -203,11 +203,8 @@ static struct kac_dqp *thread_qp(struct kac_dthread *t, int d)
  */
 static void thread_caches(struct kac_dthread *t)
 {
-    int copy = 0;
-    unsigned d;
+    int copy = kac_dpdk.any_copy;
 
-    for (d = 0; d < kac_dpdk.ndevs; d++)
-        copy |= !kac_dpdk.devs[d].zero_copy;
     /*
      * Made and freed under pool_lock: DPDK's heap hands a cache freed by an
      * exiting thread to the next thread, and its own spinlocks order that
@@ -501,7 +498,6 @@ static struct rte_crypto_op *op_new(struct kac_dthread *t, struct kac_dpdk_sess 
     struct rte_crypto_op *op;
     struct kac_dpriv *p;
     struct rte_mbuf *m, *md = NULL;
-
     struct rte_mempool_cache *opc = t != NULL ? t->opc : NULL, *mbc = t != NULL ? t->mbc : NULL;
     void *mb[2];
 
