@@ -198,6 +198,7 @@ const char *const *kactest_dpdk_lines(const char *const *extra)
     static char eal[1024], dev[128];
     static const char *lines[64];
     const char *dir = getenv("KACTEST_DPDK_PMD_DIR"), *d = kactest_dpdk_device();
+    const char *given = getenv("KACTEST_DPDK_EAL");
     const char *pmd = strncmp(d, "crypto_openssl", 14) == 0 ? "librte_crypto_openssl.so"
                       : strncmp(d, "crypto_null", 11) == 0  ? "librte_crypto_null.so"
                                                             : "librte_crypto_ipsec_mb.so";
@@ -207,9 +208,9 @@ const char *const *kactest_dpdk_lines(const char *const *extra)
     if (dir == NULL || *dir == '\0')
         dir = "/usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0";
     snprintf(path, sizeof(path), "%s/%s", dir, pmd);
-    if (getenv("KACTEST_DPDK_EAL") != NULL && *getenv("KACTEST_DPDK_EAL") != '\0')
+    if (given != NULL && *given != '\0')
         /* a device the caller set up (e.g. a PCI function): its EAL arguments as given */
-        snprintf(eal, sizeof(eal), "kaccel-dpdk-eal = %s", getenv("KACTEST_DPDK_EAL"));
+        snprintf(eal, sizeof(eal), "kaccel-dpdk-eal = %s", given);
     else if (access(path, R_OK) != 0)
         return NULL;
     else
